@@ -1,0 +1,55 @@
+/** Small helpers over Uint8Array shared by the codec files. */
+
+/** A DataView over exactly the bytes of `b`, whatever its offset in its buffer. */
+export function viewOf(b: Uint8Array): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** Round `n` up to the netlink alignment of 4 bytes. */
+export function align4(n: number): number {
+  return (n + 3) & ~3;
+}
+
+/** Lowercase hex of bytes, no separators. */
+export function toHex(b: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += (b[i]! < 16 ? '0' : '') + b[i]!.toString(16);
+  return s;
+}
+
+/** Bytes from a hex string (whitespace ignored). Throws on odd length or non-hex digits. */
+export function fromHex(hex: string): Uint8Array {
+  const h = hex.replace(/\s+/g, '');
+  if (h.length % 2 !== 0 || /[^0-9a-fA-F]/.test(h)) throw new TypeError('fromHex: not a hex string');
+  const out = new Uint8Array(h.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(h.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+const textDecoder = new TextDecoder('utf-8', { fatal: false });
+const textEncoder = new TextEncoder();
+
+/** A C string: bytes up to the first NUL (or the end), decoded as UTF-8. */
+export function readCString(b: Uint8Array, start: number, end: number): string {
+  let stop = start;
+  while (stop < end && b[stop] !== 0) stop++;
+  // Interface names are ASCII in practice: avoid TextDecoder for the common case.
+  let ascii = true;
+  for (let i = start; i < stop; i++) {
+    if (b[i]! >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) {
+    let s = '';
+    for (let i = start; i < stop; i++) s += String.fromCharCode(b[i]!);
+    return s;
+  }
+  return textDecoder.decode(b.subarray(start, stop));
+}
+
+/** UTF-8 bytes of a string. */
+export function utf8(s: string): Uint8Array {
+  return textEncoder.encode(s);
+}

@@ -1,0 +1,319 @@
+/**
+ * struct ifinfomsg and the IFLA_* link attributes, both directions.
+ * Decoding keeps every attribute it does not interpret in `unknown`.
+ */
+import { type AttributeWriter, forEachAttribute, type RawAttribute, readAttr } from './attributes.js';
+import { formatMac } from './addresses.js';
+import { readCString, viewOf } from './bytes.js';
+import {
+  IFF_RUNNING,
+  IFF_UP,
+  IFINFOMSG_LEN,
+  IFLA_ADDRESS,
+  IFLA_BROADCAST,
+  IFLA_CARRIER,
+  IFLA_EXT_MASK,
+  IFLA_IFNAME,
+  IFLA_INFO_DATA,
+  IFLA_INFO_KIND,
+  IFLA_INFO_SLAVE_KIND,
+  IFLA_LINK,
+  IFLA_LINK_NETNSID,
+  IFLA_LINKINFO,
+  IFLA_MASTER,
+  IFLA_MAX_MTU,
+  IFLA_MIN_MTU,
+  IFLA_MTU,
+  IFLA_NET_NS_FD,
+  IFLA_OPERSTATE,
+  IFLA_STATS64,
+  IFLA_TARGET_NETNSID,
+  IFLA_TXQLEN,
+  NLMSG_HDRLEN,
+  RTM_DELLINK,
+  RTM_NEWLINK,
+} from './constants.js';
+import { decodeTunnelInfoData, isTunnelKind } from './eoip.js';
+import { readHeader } from './header.js';
+import { NetlinkParseError } from './parse-error.js';
+import type { LinkInfo, LinkMessage, LinkStats, OperState, Tunnel } from './types.js';
+
+/** struct ifinfomsg. */
+export interface IfInfoMsg {
+  family: number;
+  deviceType: number;
+  index: number;
+  flags: number;
+  change: number;
+}
+
+/** Write an ifinfomsg at `offset`. */
+export function writeIfInfoMsg(view: DataView, offset: number, m: IfInfoMsg): void {
+  view.setUint8(offset, m.family);
+  view.setUint8(offset + 1, 0);
+  view.setUint16(offset + 2, m.deviceType, true);
+  view.setInt32(offset + 4, m.index, true);
+  view.setUint32(offset + 8, m.flags >>> 0, true);
+  view.setUint32(offset + 12, m.change >>> 0, true);
+}
+
+/** Read an ifinfomsg at `offset` (the caller checks 16 bytes are there). */
+export function readIfInfoMsg(view: DataView, offset: number): IfInfoMsg {
+  return {
+    family: view.getUint8(offset),
+    deviceType: view.getUint16(offset + 2, true),
+    index: view.getInt32(offset + 4, true),
+    flags: view.getUint32(offset + 8, true),
+    change: view.getUint32(offset + 12, true),
+  };
+}
+
+const OPER_STATES: OperState[] = ['unknown', 'notpresent', 'down', 'lowerlayerdown', 'testing', 'dormant', 'up'];
+
+/** IF_OPER_* number to its name (unknown numbers read as `unknown`). */
+export function operStateName(n: number): OperState {
+  return OPER_STATES[n] ?? 'unknown';
+}
+
+function decodeStats64(v: Uint8Array, at: number): LinkStats {
+  if (v.byteLength < 80) throw new NetlinkParseError(`IFLA_STATS64 needs 80 bytes, got ${v.byteLength}`, at);
+  const d = viewOf(v);
+  const u64 = (i: number) => d.getUint32(i * 8 + 4, true) * 0x100000000 + d.getUint32(i * 8, true);
+  return {
+    rxPackets: u64(0),
+    txPackets: u64(1),
+    rxBytes: u64(2),
+    txBytes: u64(3),
+    rxErrors: u64(4),
+    txErrors: u64(5),
+    rxDropped: u64(6),
+    txDropped: u64(7),
+    multicast: u64(8),
+    collisions: u64(9),
+  };
+}
+
+function decodeLinkInfo(buf: Uint8Array, start: number, end: number): LinkInfo {
+  const info: LinkInfo = {};
+  forEachAttribute(buf, start, end, (type, vs, ve) => {
+    if (type === IFLA_INFO_KIND) info.kind = readCString(buf, vs, ve);
+    else if (type === IFLA_INFO_DATA) info.data = buf.subarray(vs, ve);
+    else if (type === IFLA_INFO_SLAVE_KIND) info.slaveKind = readCString(buf, vs, ve);
+  });
+  return info;
+}
+
+/**
+ * Decode one RTM_NEWLINK / RTM_DELLINK message (header included).
+ * For kinds `eoip` / `eoipv6` the result carries the decoded {@link Tunnel}.
+ *
+ * @throws NetlinkParseError for anything that is not a well-formed link message
+ * @example
+ * ```ts
+ * const msg = decodeLinkMessage(bytes);
+ * if (msg.tunnel) console.log(msg.tunnel.name, msg.tunnel.tunnelId);
+ * ```
+ */
+export function decodeLinkMessage(bytes: Uint8Array): LinkMessage {
+  if (bytes.byteLength < NLMSG_HDRLEN + IFINFOMSG_LEN) {
+    throw new NetlinkParseError(`link message of ${bytes.byteLength} bytes is shorter than its headers`, 0);
+  }
+  const view = viewOf(bytes);
+  const h = readHeader(view, 0);
+  if (h.length < NLMSG_HDRLEN + IFINFOMSG_LEN || h.length > bytes.byteLength) {
+    throw new NetlinkParseError(`nlmsg_len ${h.length} does not fit the ${bytes.byteLength} bytes given`, 0);
+  }
+  if (h.type !== RTM_NEWLINK && h.type !== RTM_DELLINK) {
+    throw new NetlinkParseError(`message type ${h.type} is not RTM_NEWLINK or RTM_DELLINK`, 4);
+  }
+  return decodeLinkBody(bytes, view, 0, h.length, h.type, h.flags, h.seq);
+}
+
+/** Decode a link message whose header was already read (used by dumps, no copy). */
+export function decodeLinkBody(
+  buf: Uint8Array,
+  view: DataView,
+  start: number,
+  end: number,
+  messageType: number,
+  messageFlags: number,
+  seq: number,
+): LinkMessage {
+  if (end - start < NLMSG_HDRLEN + IFINFOMSG_LEN) {
+    throw new NetlinkParseError('link message is shorter than nlmsghdr + ifinfomsg', start);
+  }
+  const ifi = readIfInfoMsg(view, start + NLMSG_HDRLEN);
+  const msg: LinkMessage = {
+    messageType,
+    messageFlags,
+    seq,
+    family: ifi.family,
+    deviceType: ifi.deviceType,
+    index: ifi.index,
+    flags: ifi.flags,
+    change: ifi.change,
+    unknown: [],
+  };
+  let infoStart = -1;
+  forEachAttribute(
+    buf,
+    start + NLMSG_HDRLEN + IFINFOMSG_LEN,
+    end,
+    (type, vs, ve, rawType) => {
+      const v = buf.subarray(vs, ve);
+      switch (type) {
+        case IFLA_IFNAME:
+          msg.name = readCString(buf, vs, ve);
+          break;
+        case IFLA_MTU:
+          msg.mtu = readAttr.u32(v, 'IFLA_MTU', vs);
+          break;
+        case IFLA_MIN_MTU:
+          msg.minMtu = readAttr.u32(v, 'IFLA_MIN_MTU', vs);
+          break;
+        case IFLA_MAX_MTU:
+          msg.maxMtu = readAttr.u32(v, 'IFLA_MAX_MTU', vs);
+          break;
+        case IFLA_ADDRESS:
+          msg.address = formatMac(v);
+          break;
+        case IFLA_BROADCAST:
+          msg.broadcast = formatMac(v);
+          break;
+        case IFLA_LINK:
+          msg.link = readAttr.u32(v, 'IFLA_LINK', vs);
+          break;
+        case IFLA_MASTER:
+          msg.master = readAttr.u32(v, 'IFLA_MASTER', vs);
+          break;
+        case IFLA_OPERSTATE:
+          msg.operState = operStateName(readAttr.u8(v, 'IFLA_OPERSTATE', vs));
+          break;
+        case IFLA_CARRIER:
+          msg.carrier = readAttr.u8(v, 'IFLA_CARRIER', vs) !== 0;
+          break;
+        case IFLA_TXQLEN:
+          msg.txQueueLength = readAttr.u32(v, 'IFLA_TXQLEN', vs);
+          break;
+        case IFLA_LINK_NETNSID:
+          msg.linkNetnsId = readAttr.s32(v, 'IFLA_LINK_NETNSID', vs);
+          break;
+        case IFLA_STATS64:
+          msg.stats = decodeStats64(v, vs);
+          break;
+        case IFLA_LINKINFO:
+          msg.linkInfo = decodeLinkInfo(buf, vs, ve);
+          infoStart = vs;
+          break;
+        default:
+          msg.unknown.push({ type, nested: (rawType & 0x8000) !== 0, netByteOrder: (rawType & 0x4000) !== 0, value: v });
+      }
+    },
+    0,
+  );
+  const kind = msg.linkInfo?.kind;
+  if (isTunnelKind(kind)) {
+    const data = msg.linkInfo?.data;
+    const dataBase = data ? data.byteOffset - buf.byteOffset : infoStart;
+    msg.tunnel = tunnelOf(msg, decodeTunnelInfoData(kind, data, dataBase));
+  }
+  return msg;
+}
+
+function tunnelOf(msg: LinkMessage, p: ReturnType<typeof decodeTunnelInfoData>): Tunnel {
+  const t: Tunnel = {
+    ...p,
+    index: msg.index,
+    name: msg.name ?? '',
+    flags: msg.flags,
+    up: (msg.flags & IFF_UP) !== 0,
+    running: (msg.flags & IFF_RUNNING) !== 0,
+    operState: msg.operState ?? 'unknown',
+  };
+  if (msg.mtu !== undefined) t.mtu = msg.mtu;
+  if (msg.address !== undefined) t.address = msg.address;
+  if (msg.master !== undefined) t.master = msg.master;
+  if (msg.carrier !== undefined) t.carrier = msg.carrier;
+  if (msg.stats !== undefined) t.stats = msg.stats;
+  return t;
+}
+
+/**
+ * Read only the IFLA_INFO_KIND of a link message, without decoding the rest.
+ * Used to filter dumps in user space cheaply. Returns undefined when absent.
+ */
+export function peekLinkKind(buf: Uint8Array, start: number, end: number): string | undefined {
+  let kind: string | undefined;
+  forEachAttribute(buf, start + NLMSG_HDRLEN + IFINFOMSG_LEN, end, (type, vs, ve) => {
+    if (type !== IFLA_LINKINFO || kind !== undefined) return;
+    forEachAttribute(buf, vs, ve, (t2, s2, e2) => {
+      if (t2 === IFLA_INFO_KIND) kind = readCString(buf, s2, e2);
+    });
+  });
+  return kind;
+}
+
+/** Fields of a link request's body (RTM_NEWLINK / RTM_GETLINK / RTM_DELLINK). */
+export interface LinkRequestBody {
+  /** ifi_index (0 = by name or none). */
+  index?: number;
+  /** IFLA_IFNAME: the name to look up, or the new name when an index is also given. */
+  name?: string;
+  /** IFLA_LINKINFO / IFLA_INFO_KIND. */
+  kind?: string;
+  /** Writes the IFLA_INFO_DATA children. Omitted: no IFLA_INFO_DATA at all. */
+  infoData?: (w: AttributeWriter) => void;
+  /** IFLA_MTU. */
+  mtu?: number;
+  /** IFLA_ADDRESS (hardware address bytes). */
+  address?: Uint8Array;
+  /** IFLA_MASTER (0 = release from the master). */
+  master?: number;
+  /** IFLA_LINK: lower device ifindex (e.g. for vlan/macvlan). */
+  link?: number;
+  /** Bring the link up (true) or down (false) through ifi_flags/ifi_change. */
+  up?: boolean;
+  /** IFLA_NET_NS_FD: create the link inside the namespace of this fd. */
+  netnsFd?: number;
+  /** IFLA_TARGET_NETNSID: act in the namespace with this id (relative to the socket's). */
+  targetNsid?: number;
+  /** IFLA_EXT_MASK (RTEXT_FILTER_*). */
+  extMask?: number;
+  /** Writes further attributes after the standard ones. */
+  extra?: (w: AttributeWriter) => void;
+}
+
+/**
+ * Write ifinfomsg + attributes for a link request. The attribute order is
+ * IFNAME, LINKINFO{KIND, DATA}, then the rest, as the reference tool sends them;
+ * strings go without NUL, as the reference tool sends them (the kernel accepts both).
+ */
+export function encodeLinkBody(w: AttributeWriter, b: LinkRequestBody): void {
+  const at = w.zeros(IFINFOMSG_LEN);
+  writeIfInfoMsg(w.dataView(), at, {
+    family: 0,
+    deviceType: 0,
+    index: b.index ?? 0,
+    flags: b.up ? IFF_UP : 0,
+    change: b.up === undefined ? 0 : IFF_UP,
+  });
+  if (b.name !== undefined) w.string(IFLA_IFNAME, b.name, false);
+  if (b.kind !== undefined) {
+    const kind = b.kind;
+    const infoData = b.infoData;
+    w.nest(IFLA_LINKINFO, (li) => {
+      li.string(IFLA_INFO_KIND, kind, false);
+      if (infoData) li.nest(IFLA_INFO_DATA, infoData);
+    });
+  }
+  if (b.mtu !== undefined) w.u32(IFLA_MTU, b.mtu);
+  if (b.address !== undefined) w.bytes(IFLA_ADDRESS, b.address);
+  if (b.master !== undefined) w.u32(IFLA_MASTER, b.master);
+  if (b.link !== undefined) w.u32(IFLA_LINK, b.link);
+  if (b.netnsFd !== undefined) w.u32(IFLA_NET_NS_FD, b.netnsFd);
+  if (b.targetNsid !== undefined) w.s32(IFLA_TARGET_NETNSID, b.targetNsid);
+  if (b.extMask !== undefined) w.u32(IFLA_EXT_MASK, b.extMask);
+  if (b.extra) b.extra(w);
+}
+
+export type { RawAttribute };

@@ -1,0 +1,174 @@
+/**
+ * Request builders: complete netlink messages, ready to send. The sequence
+ * number is a parameter; the transport assigns it.
+ */
+import { AttributeWriter } from './attributes.js';
+import {
+
+  NETNSA_FD,
+  NETNSA_NSID,
+  NLM_F_ACK,
+  NLM_F_CREATE,
+  NLM_F_DUMP,
+  NLM_F_EXCL,
+  NLM_F_REQUEST,
+  NLMSG_HDRLEN,
+  RTM_DELLINK,
+  RTM_GETLINK,
+  RTM_GETNSID,
+  RTM_GETROUTE,
+  RTM_NEWLINK,
+  RTM_NEWNSID,
+  RTA_DST,
+  RTMSG_LEN,
+} from './constants.js';
+import { encodeTunnelInfoData } from './eoip.js';
+import { writeHeader } from './header.js';
+import { encodeLinkBody, type LinkRequestBody } from './link.js';
+import type { TunnelParams } from './types.js';
+
+/** Flags of a create: fail if it exists (NLM_F_EXCL), never touch an existing link. */
+export const CREATE_FLAGS = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
+/** Flags of a change: no NLM_F_CREATE, so a missing link is ENODEV instead of a new one. */
+export const CHANGE_FLAGS = NLM_F_REQUEST | NLM_F_ACK;
+
+/** Build a whole message: header, then what `body` writes. */
+export function buildMessage(type: number, flags: number, seq: number, body: (w: AttributeWriter) => void): Uint8Array {
+  const w = new AttributeWriter(128);
+  w.zeros(NLMSG_HDRLEN);
+  body(w);
+  const out = w.finish();
+  writeHeader(new DataView(out.buffer), 0, { length: out.byteLength, type, flags, seq, pid: 0 });
+  return out;
+}
+
+/** RTM_NEWLINK with any body: the generic create (`CREATE_FLAGS`) or change (`CHANGE_FLAGS`). */
+export function buildNewLinkRequest(seq: number, flags: number, body: LinkRequestBody): Uint8Array {
+  return buildMessage(RTM_NEWLINK, flags, seq, (w) => encodeLinkBody(w, body));
+}
+
+/** Link fields that may ride along with a tunnel create or change. */
+export interface TunnelLinkExtras {
+  /** Interface name to create with; on a change: the new name. */
+  name?: string;
+  mtu?: number;
+  address?: Uint8Array;
+  master?: number;
+  up?: boolean;
+  netnsFd?: number;
+  targetNsid?: number;
+}
+
+/**
+ * RTM_NEWLINK creating an eoip/eoipv6 tunnel. All of `extras` go in the same
+ * message, so the kernel applies them atomically with the create.
+ */
+export function buildCreateTunnelRequest(seq: number, params: TunnelParams, extras: TunnelLinkExtras = {}): Uint8Array {
+  return buildNewLinkRequest(seq, CREATE_FLAGS, {
+    ...extras,
+    kind: params.kind,
+    infoData: (w) => encodeTunnelInfoData(w, params),
+  });
+}
+
+/**
+ * RTM_NEWLINK changing the existing tunnel `index`. `params` must be the full
+ * desired state: the driver resets whatever a change leaves out.
+ */
+export function buildChangeTunnelRequest(
+  seq: number,
+  index: number,
+  params: TunnelParams,
+  extras: TunnelLinkExtras = {},
+): Uint8Array {
+  return buildNewLinkRequest(seq, CHANGE_FLAGS, {
+    ...extras,
+    index,
+    kind: params.kind,
+    infoData: (w) => encodeTunnelInfoData(w, params),
+  });
+}
+
+/** Which link a get/delete is about: an ifindex, or a name. */
+export type LinkSelector = { index: number; name?: undefined } | { name: string; index?: undefined };
+
+/** RTM_GETLINK for one link. */
+export function buildGetLinkRequest(
+  seq: number,
+  link: LinkSelector,
+  opts: { targetNsid?: number; extMask?: number } = {},
+): Uint8Array {
+  return buildNewLinkLike(RTM_GETLINK, NLM_F_REQUEST, seq, link, opts);
+}
+
+/** RTM_DELLINK for one link. */
+export function buildDeleteLinkRequest(seq: number, link: LinkSelector, opts: { targetNsid?: number } = {}): Uint8Array {
+  return buildNewLinkLike(RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, seq, link, opts);
+}
+
+function buildNewLinkLike(
+  type: number,
+  flags: number,
+  seq: number,
+  link: LinkSelector,
+  opts: { targetNsid?: number; extMask?: number },
+): Uint8Array {
+  const body: LinkRequestBody = { ...opts };
+  if (link.index !== undefined) body.index = link.index;
+  else body.name = link.name;
+  return buildMessage(type, flags, seq, (w) => encodeLinkBody(w, body));
+}
+
+/** Options of a link dump. */
+export interface DumpLinksOptions {
+  /** Ask the kernel to return only links of this kind (IFLA_LINKINFO/IFLA_INFO_KIND). */
+  kind?: string;
+  /** Ask the kernel to return only the ports of this master ifindex. */
+  master?: number;
+  /** IFLA_EXT_MASK, e.g. RTEXT_FILTER_SKIP_STATS when counters are not needed. */
+  extMask?: number;
+  /** IFLA_TARGET_NETNSID: dump another namespace. */
+  targetNsid?: number;
+}
+
+/**
+ * RTM_GETLINK dump. Always uses the full 16-byte ifinfomsg: with the short
+ * rtgenmsg header the kernel ignores the kind filter silently.
+ */
+export function buildDumpLinksRequest(seq: number, opts: DumpLinksOptions = {}): Uint8Array {
+  const body: LinkRequestBody = {};
+  if (opts.kind !== undefined) body.kind = opts.kind;
+  if (opts.master !== undefined) body.master = opts.master;
+  if (opts.extMask !== undefined) body.extMask = opts.extMask;
+  if (opts.targetNsid !== undefined) body.targetNsid = opts.targetNsid;
+  return buildMessage(RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, seq, (w) => encodeLinkBody(w, body));
+}
+
+/** RTM_NEWNSID: assign an id to the namespace behind `fd` (`nsid` -1 lets the kernel choose). */
+export function buildNewNsidRequest(seq: number, fd: number, nsid = -1): Uint8Array {
+  return buildMessage(RTM_NEWNSID, NLM_F_REQUEST | NLM_F_ACK, seq, (w) => {
+    w.zeros(4); // struct rtgenmsg, padded
+    w.u32(NETNSA_FD, fd);
+    w.s32(NETNSA_NSID, nsid);
+  });
+}
+
+/** RTM_GETNSID: ask the id of the namespace behind `fd`. */
+export function buildGetNsidRequest(seq: number, fd: number): Uint8Array {
+  return buildMessage(RTM_GETNSID, NLM_F_REQUEST, seq, (w) => {
+    w.zeros(4);
+    w.u32(NETNSA_FD, fd);
+  });
+}
+
+/** RTM_GETROUTE for the route to `dst` (4 or 16 bytes): the answer's RTA_PREFSRC is the source address. */
+export function buildGetRouteRequest(seq: number, dst: Uint8Array): Uint8Array {
+  return buildMessage(RTM_GETROUTE, NLM_F_REQUEST, seq, (w) => {
+    const at = w.zeros(RTMSG_LEN);
+    const v = w.dataView();
+    v.setUint8(at, dst.byteLength === 16 ? 10 : 2); // rtm_family
+    v.setUint8(at + 1, dst.byteLength * 8); // rtm_dst_len
+    w.bytes(RTA_DST, dst);
+  });
+}
+
