@@ -1,0 +1,445 @@
+/**
+ * One rtnetlink socket, many requests in flight. Built on the `netlink`
+ * package's RawNetlinkSocket only: framing, sequence matching, dump assembly
+ * and error decoding are ours (its higher layers mix up concurrent dumps and
+ * drop errno).
+ */
+import { createRequire } from 'node:module';
+import type { RawNetlinkSocket as RawSocketType } from 'netlink';
+import {
+  NETLINK_ROUTE,
+  NLM_F_DUMP_FILTERED,
+  NLM_F_DUMP_INTR,
+  NLMSG_DONE,
+  NLMSG_ERROR,
+  NLMSG_HDRLEN,
+  NLMSG_NOOP,
+  NLMSG_OVERRUN,
+} from '../codec/constants.js';
+import { decodeErrorPayload, type ExtendedAck } from '../codec/error.js';
+import { forEachMessage, type NetlinkHeader } from '../codec/header.js';
+import { AbortedError, SocketClosedError, SocketError, TimeoutError } from './errors.js';
+
+/** Default time an operation may wait for the kernel, in milliseconds. */
+export const DEFAULT_TIMEOUT = 10_000;
+
+/** Options of {@link NetlinkSocket.open}. */
+export interface SocketOptions {
+  /** SO_RCVBUF in bytes. Event sockets want a large one to survive bursts (default 1 MiB). */
+  recvBufferSize?: number;
+  /** Largest datagram read at once (default 64 KiB: the kernel's dump skbs stay below 32 KiB). */
+  datagramSize?: number;
+  /** Multicast groups to join (e.g. RTNLGRP_LINK for link events). */
+  groups?: number[];
+  /** Called with every multicast message (seq 0 / not ours). */
+  onEvent?: (header: NetlinkHeader, datagram: Uint8Array, start: number, end: number) => void;
+  /** Called on socket errors that concern events (ENOBUFS: events were lost). */
+  onEventError?: (error: SocketError) => void;
+  /** Keep the process alive while the socket is open even when idle (watchers). Default false. */
+  keepAlive?: boolean;
+  /** Most requests handed to the kernel at once (default 64); more wait in order. */
+  maxInFlight?: number;
+}
+
+/** Options of one request. */
+export interface RequestOptions {
+  /** Rejects with {@link AbortedError} when aborted. */
+  signal?: AbortSignal;
+  /** Milliseconds before rejecting with {@link TimeoutError}; default {@link DEFAULT_TIMEOUT}; 0 = none. */
+  timeout?: number;
+  /** Name of the operation, for error messages. */
+  operation?: string;
+}
+
+/** A kernel NLMSG_ERROR answer with a non-zero errno, before it is given a meaning by the caller. */
+export class NetlinkErrorAnswer extends Error {
+  /** Positive errno. */
+  readonly errno: number;
+  /** Extended ack, when present. */
+  readonly extAck?: ExtendedAck;
+  /** @param errno positive errno @param extAck extended ack */
+  constructor(errno: number, extAck?: ExtendedAck) {
+    super(`netlink error ${errno}${extAck?.message ? `: ${extAck.message}` : ''}`);
+    this.name = 'NetlinkErrorAnswer';
+    this.errno = errno;
+    if (extAck) this.extAck = extAck;
+  }
+}
+
+/** Called for each message of a dump: `datagram[start, end)` is one whole message. */
+export type DumpVisitor = (header: NetlinkHeader, datagram: Uint8Array, start: number, end: number) => void;
+
+/** What a finished dump reports besides its messages. */
+export interface DumpSummary {
+  /** Messages delivered to the visitor. */
+  messages: number;
+  /** True when any message carried NLM_F_DUMP_INTR (the dump may be inconsistent). */
+  interrupted: boolean;
+  /** True when the kernel applied the requested filter (NLM_F_DUMP_FILTERED on the messages). */
+  filtered: boolean;
+}
+
+type Mode = 'ack' | 'reply' | 'dump';
+
+interface Pending {
+  seq: number;
+  mode: Mode;
+  operation: string;
+  bytes: Uint8Array;
+  /** Handed to the kernel (counts against the in-flight window). */
+  sent: boolean;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+  visit?: DumpVisitor;
+  summary?: DumpSummary;
+  /** A dump that was abandoned (abort/timeout): its messages are dropped until NLMSG_DONE. */
+  draining?: boolean;
+  cleanup: () => void;
+}
+
+let rawCtor: (new (protocol: number, options?: object) => RawSocketType) | undefined;
+
+function loadRawSocket(): new (protocol: number, options?: object) => RawSocketType {
+  if (!rawCtor) {
+    // Loaded on first use so that importing the library costs nothing.
+    const require = createRequire(import.meta.url);
+    rawCtor = (require('netlink/dist/raw.js') as { RawNetlinkSocket: typeof rawCtor }).RawNetlinkSocket!;
+  }
+  return rawCtor;
+}
+
+/**
+ * A NETLINK_ROUTE socket with sequence-number dispatch. Requests of any kind
+ * may be in flight together. Two limits keep the kernel and the native layer
+ * happy: dumps run one at a time (the kernel answers a second concurrent dump
+ * on one socket with EBUSY), and at most `maxInFlight` requests are handed to
+ * the kernel at once, so that their answers always fit the receive buffer (an
+ * overrun sets ENOBUFS on the socket, which the native layer cannot survive).
+ */
+export class NetlinkSocket {
+  private readonly raw: RawSocketType;
+  private readonly pending = new Map<number, Pending>();
+  /** Requests waiting for a slot in the window, in order. */
+  private readonly queue: Pending[] = [];
+  private inFlight = 0;
+  private dumpActive = false;
+  private readonly maxInFlight: number;
+  private nextSeq: number;
+  private closed = false;
+  private refd: boolean;
+  private readonly keepAlive: boolean;
+  private readonly onEvent: SocketOptions['onEvent'];
+  private readonly onEventError: SocketOptions['onEventError'];
+  /** The port id the kernel knows this socket by. */
+  readonly port: number;
+
+  private constructor(opts: SocketOptions) {
+    const Raw = loadRawSocket();
+    this.raw = new Raw(NETLINK_ROUTE, {
+      messagePeeking: false,
+      msgBufferSize: opts.datagramSize ?? 64 * 1024,
+      recvBufferSize: opts.recvBufferSize ?? 1024 * 1024,
+    });
+    this.port = this.raw.address().port;
+    this.onEvent = opts.onEvent;
+    this.onEventError = opts.onEventError;
+    this.keepAlive = opts.keepAlive ?? false;
+    this.maxInFlight = Math.max(1, opts.maxInFlight ?? 64);
+    // Start from a random point so that two sockets of one process never look alike in traces.
+    this.nextSeq = (Math.random() * 0x7fffffff) >>> 0 || 1;
+    this.raw.on('message', (msg) => this.receive(msg));
+    this.raw.on('truncatedMessage', (msg, info) => this.truncated(msg, info.truncated));
+    // Always listen: an unhandled 'error' event would crash the process (ENOBUFS arrives this way).
+    this.raw.on('error', (err) => this.socketError(err));
+    for (const g of opts.groups ?? []) this.raw.addMembership(g);
+    this.refd = true;
+    this.updateRef();
+  }
+
+  /** Open a socket. Throws {@link SocketError} when the kernel refuses one. */
+  static open(opts: SocketOptions = {}): NetlinkSocket {
+    try {
+      return new NetlinkSocket(opts);
+    } catch (e) {
+      const errno = (e as { errno?: number }).errno;
+      throw new SocketError(`cannot open a netlink socket: ${(e as Error).message}`, errno, e);
+    }
+  }
+
+  /** True once {@link close} was called or the socket failed. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Requests not yet settled (sent or waiting for a slot). */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** Join a multicast group. */
+  join(group: number): void {
+    this.raw.addMembership(group);
+  }
+
+  private allocSeq(): number {
+    // Skip 0 (multicast) and any seq still pending after a wrap-around.
+    do {
+      this.nextSeq = (this.nextSeq + 1) >>> 0;
+    } while (this.nextSeq === 0 || this.pending.has(this.nextSeq));
+    return this.nextSeq;
+  }
+
+  private updateRef(): void {
+    if (this.closed) return;
+    // An idle socket must never keep the process alive.
+    const want = this.keepAlive || this.pending.size > 0;
+    if (want === this.refd) return;
+    this.refd = want;
+    if (want) this.raw.ref();
+    else this.raw.unref();
+  }
+
+  /** Send a request and wait for the kernel's ACK (NLMSG_ERROR with errno 0). */
+  ack(build: (seq: number) => Uint8Array, opts: RequestOptions = {}): Promise<void> {
+    return this.start('ack', build, opts) as Promise<void>;
+  }
+
+  /**
+   * Send a request and resolve with the first answering message (a copy),
+   * e.g. the RTM_NEWLINK answering an RTM_GETLINK.
+   */
+  reply(build: (seq: number) => Uint8Array, opts: RequestOptions = {}): Promise<Uint8Array> {
+    return this.start('reply', build, opts) as Promise<Uint8Array>;
+  }
+
+  /**
+   * Send a dump request; `visit` sees each message (views into the datagram:
+   * copy what you keep). Dumps on one socket run one after the other.
+   */
+  dump(build: (seq: number) => Uint8Array, visit: DumpVisitor, opts: RequestOptions = {}): Promise<DumpSummary> {
+    return this.start('dump', build, opts, visit) as Promise<DumpSummary>;
+  }
+
+  private start(
+    mode: Mode,
+    build: (seq: number) => Uint8Array,
+    opts: RequestOptions,
+    visit?: DumpVisitor,
+  ): Promise<unknown> {
+    const operation = opts.operation ?? (mode === 'dump' ? 'dump' : 'request');
+    if (this.closed) return Promise.reject(new SocketClosedError(operation));
+    if (opts.signal?.aborted) return Promise.reject(new AbortedError(operation, opts.signal.reason));
+    const seq = this.allocSeq();
+    let bytes: Uint8Array;
+    try {
+      bytes = build(seq);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const signal = opts.signal;
+      const entry: Pending = {
+        seq,
+        mode,
+        operation,
+        bytes,
+        sent: false,
+        resolve,
+        reject,
+        cleanup: () => {
+          if (timer) clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+        },
+      };
+      if (visit) {
+        entry.visit = visit;
+        entry.summary = { messages: 0, interrupted: false, filtered: false };
+      }
+      const abandon = (err: Error) => {
+        if (this.pending.get(seq) !== entry || entry.draining) return;
+        entry.cleanup();
+        if (mode === 'dump' && entry.sent) {
+          // The kernel keeps sending this dump until its end; drop those
+          // messages, and start the next dump only after NLMSG_DONE.
+          entry.draining = true;
+          entry.visit = undefined;
+          reject(err);
+          return;
+        }
+        this.settle(entry);
+        reject(err);
+      };
+      const onAbort = () => abandon(new AbortedError(operation, signal?.reason));
+      const timeout = opts.timeout ?? DEFAULT_TIMEOUT;
+      if (timeout > 0) timer = setTimeout(() => abandon(new TimeoutError(operation, timeout)), timeout);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.pending.set(seq, entry);
+      this.queue.push(entry);
+      this.pump();
+      this.updateRef();
+    });
+  }
+
+  /** Hand queued requests to the kernel while the window has room (dumps one at a time). */
+  private pump(): void {
+    for (let i = 0; i < this.queue.length && this.inFlight < this.maxInFlight && !this.closed; ) {
+      const e = this.queue[i]!;
+      if (e.mode === 'dump' && this.dumpActive) {
+        i++;
+        continue;
+      }
+      this.queue.splice(i, 1);
+      this.transmit(e);
+    }
+  }
+
+  private transmit(e: Pending): void {
+    e.sent = true;
+    this.inFlight++;
+    if (e.mode === 'dump') this.dumpActive = true;
+    try {
+      this.raw.send(e.bytes, { port: 0 }, (err) => {
+        if (err) this.fail(e.seq, new SocketError(`${e.operation}: sendmsg failed: ${err.message}`, err.errno, err));
+      });
+    } catch (err) {
+      this.fail(e.seq, new SocketError(`${e.operation}: send failed: ${(err as Error).message}`, undefined, err));
+    }
+  }
+
+  /** Forget a request (answered, failed or abandoned) and let the next ones go. */
+  private settle(e: Pending): void {
+    this.pending.delete(e.seq);
+    if (e.sent) {
+      this.inFlight--;
+      if (e.mode === 'dump') this.dumpActive = false;
+    } else {
+      const i = this.queue.indexOf(e);
+      if (i >= 0) this.queue.splice(i, 1);
+    }
+    this.pump();
+    this.updateRef();
+  }
+
+  /** Settle one pending request with an error. */
+  private fail(seq: number, err: unknown): void {
+    const p = this.pending.get(seq);
+    if (!p) return;
+    p.cleanup();
+    this.settle(p);
+    if (!p.draining) p.reject(err);
+  }
+
+  private succeed(p: Pending, value: unknown): void {
+    p.cleanup();
+    this.settle(p);
+    if (!p.draining) p.resolve(value);
+  }
+
+  private receive(datagram: Uint8Array): void {
+    try {
+      forEachMessage(datagram, (h, start, end) => this.dispatch(h, datagram, start, end));
+    } catch (e) {
+      // A malformed datagram: fail whatever it was for, if we can tell; never throw into the socket.
+      const seq = datagram.byteLength >= 12 ? new DataView(datagram.buffer, datagram.byteOffset).getUint32(8, true) : 0;
+      if (this.pending.has(seq)) this.fail(seq, e);
+    }
+  }
+
+  private dispatch(h: NetlinkHeader, datagram: Uint8Array, start: number, end: number): void {
+    const p = h.seq !== 0 && h.pid === this.port ? this.pending.get(h.seq) : undefined;
+    if (!p) {
+      // Multicast notifications carry seq 0 (or another socket's seq when the kernel echoes a change).
+      if (h.type !== NLMSG_ERROR && h.type !== NLMSG_DONE && this.onEvent) this.onEvent(h, datagram, start, end);
+      return;
+    }
+    if (h.type === NLMSG_NOOP || h.type === NLMSG_OVERRUN) return;
+    if (h.type === NLMSG_ERROR) {
+      const e = decodeErrorPayload(datagram.subarray(start + NLMSG_HDRLEN, end), h.flags, start + NLMSG_HDRLEN);
+      if (e.errno === 0) {
+        // A success ACK. For dumps and replies it only appears with NLM_F_ACK; treat as the end.
+        this.succeed(p, p.mode === 'dump' ? p.summary : undefined);
+      } else {
+        this.fail(p.seq, new NetlinkErrorAnswer(e.errno, e.extAck));
+      }
+      return;
+    }
+    if (p.mode === 'dump') {
+      const s = p.summary!;
+      if (h.flags & NLM_F_DUMP_INTR) s.interrupted = true;
+      if (h.type === NLMSG_DONE) {
+        // NLMSG_DONE carries an int error; a negative one means the dump failed.
+        if (end - start >= NLMSG_HDRLEN + 4) {
+          const code = new DataView(datagram.buffer, datagram.byteOffset + start + NLMSG_HDRLEN, 4).getInt32(0, true);
+          if (code < 0) {
+            this.fail(p.seq, new NetlinkErrorAnswer(-code));
+            return;
+          }
+        }
+        this.succeed(p, s);
+        return;
+      }
+      if (h.flags & NLM_F_DUMP_FILTERED) s.filtered = true;
+      s.messages++;
+      if (p.visit) {
+        try {
+          p.visit(h, datagram, start, end);
+        } catch (e) {
+          // The visitor failed (e.g. a parse error): report it, drain the rest.
+          const rej = p.reject;
+          p.draining = true;
+          p.visit = undefined;
+          p.cleanup();
+          rej(e);
+        }
+      }
+      return;
+    }
+    if (p.mode === 'reply') {
+      this.succeed(p, datagram.slice(start, end));
+      return;
+    }
+    // An 'ack' request answered by something other than NLMSG_ERROR: ignore (e.g. NLM_F_ECHO copies).
+  }
+
+  private truncated(msg: Uint8Array, size: number | undefined): void {
+    const seq = msg.byteLength >= 12 ? new DataView(msg.buffer, msg.byteOffset).getUint32(8, true) : 0;
+    const err = new SocketError(`a ${size ?? '?'}-byte netlink message did not fit the receive buffer`);
+    if (this.pending.has(seq)) this.fail(seq, err);
+    else this.onEventError?.(err);
+  }
+
+  private socketError(err: { errno?: number; message: string }): void {
+    const errno = err.errno;
+    if (errno === 105 /* ENOBUFS */) {
+      // The kernel dropped multicast messages: the watcher must resync. Requests are unaffected.
+      this.onEventError?.(new SocketError('netlink receive buffer overflowed: events were lost', errno, err));
+      return;
+    }
+    const e = new SocketError(`netlink socket error: ${err.message}`, errno, err);
+    this.onEventError?.(e);
+    this.closeWith(e);
+  }
+
+  private closeWith(cause: SocketError | undefined): void {
+    if (this.closed) return;
+    this.closed = true;
+    const all = [...this.pending.values()];
+    this.pending.clear();
+    this.queue.length = 0;
+    for (const p of all) {
+      p.cleanup();
+      if (!p.draining) p.reject(cause ?? new SocketClosedError(p.operation));
+    }
+    try {
+      this.raw.close();
+    } catch {
+      // Already closed by the native side after a poll error.
+    }
+  }
+
+  /** Close the socket; pending requests reject with {@link SocketClosedError}. Idempotent. */
+  close(): void {
+    this.closeWith(undefined);
+  }
+}
