@@ -3,6 +3,7 @@ export * from './addresses.js';
 export * from './attributes.js';
 export * from './bytes.js';
 export * from './constants.js';
+export * from './describe.js';
 export * from './eoip.js';
 export * from './errno.js';
 export * from './error.js';

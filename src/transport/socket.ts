@@ -94,6 +94,8 @@ interface Pending {
   summary?: DumpSummary;
   /** A dump that was abandoned (abort/timeout): its messages are dropped until NLMSG_DONE. */
   draining?: boolean;
+  /** For 'ack': the message the kernel echoed (NLM_F_ECHO), if any. */
+  echo?: Uint8Array;
   cleanup: () => void;
 }
 
@@ -199,9 +201,13 @@ export class NetlinkSocket {
     else this.raw.unref();
   }
 
-  /** Send a request and wait for the kernel's ACK (NLMSG_ERROR with errno 0). */
-  ack(build: (seq: number) => Uint8Array, opts: RequestOptions = {}): Promise<void> {
-    return this.start('ack', build, opts) as Promise<void>;
+  /**
+   * Send a request and wait for the kernel's ACK (NLMSG_ERROR with errno 0).
+   * Resolves with a copy of the message the kernel echoed before the ACK, if
+   * any (requests sent with NLM_F_ECHO), else undefined.
+   */
+  ack(build: (seq: number) => Uint8Array, opts: RequestOptions = {}): Promise<Uint8Array | undefined> {
+    return this.start('ack', build, opts) as Promise<Uint8Array | undefined>;
   }
 
   /**
@@ -358,7 +364,7 @@ export class NetlinkSocket {
       const e = decodeErrorPayload(datagram.subarray(start + NLMSG_HDRLEN, end), h.flags, start + NLMSG_HDRLEN);
       if (e.errno === 0) {
         // A success ACK. For dumps and replies it only appears with NLM_F_ACK; treat as the end.
-        this.succeed(p, p.mode === 'dump' ? p.summary : undefined);
+        this.succeed(p, p.mode === 'dump' ? p.summary : p.echo);
       } else {
         this.fail(p.seq, new NetlinkErrorAnswer(e.errno, e.extAck));
       }
@@ -399,7 +405,8 @@ export class NetlinkSocket {
       this.succeed(p, datagram.slice(start, end));
       return;
     }
-    // An 'ack' request answered by something other than NLMSG_ERROR: ignore (e.g. NLM_F_ECHO copies).
+    // An 'ack' request: anything before the ACK is the kernel's echo (NLM_F_ECHO); keep the first.
+    if (!p.echo) p.echo = datagram.slice(start, end);
   }
 
   private truncated(msg: Uint8Array, size: number | undefined): void {
