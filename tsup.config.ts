@@ -11,6 +11,7 @@ export default defineConfig([
     target: 'node20',
     platform: 'node',
     external: ['netlink'],
+    shims: true,
   },
   {
     // The `eoip` bin: one bundled CJS file so start-up loads as little as possible.
@@ -22,6 +23,7 @@ export default defineConfig([
     target: 'node20',
     platform: 'node',
     external: ['netlink'],
+    shims: true,
     banner: { js: '#!/usr/bin/env node' },
   },
 ]);
