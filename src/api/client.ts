@@ -18,7 +18,7 @@ import { asKernelError, dumpLinks } from '../transport/dump.js';
 import { deleteLink, getLink } from '../transport/links.js';
 import { openNetns, type NetnsHandle } from '../transport/netns.js';
 import { lookupRoute } from '../transport/route.js';
-import { NetlinkSocket, type RequestOptions } from '../transport/socket.js';
+import { NetlinkSocket, type NetlinkTransport, type RequestOptions } from '../transport/socket.js';
 import { EoipError, InvalidArgumentError, LinkNotFoundError, NotATunnelError } from './errors.js';
 import type { LinkRef, ListTunnelsOptions, NetnsRef, OperationOptions, TunnelPatch, TunnelSpec } from './types.js';
 import { checkInterfaceName, checkLinkRef, checkTunnelPatch, checkTunnelSpec, deriveTunnelMac } from './validate.js';
@@ -65,11 +65,11 @@ function targetLabel(t: TunnelTarget): string {
  * ```
  */
 export class EoipClient {
-  private readonly sock: NetlinkSocket;
+  private readonly sock: NetlinkTransport;
   private readonly ns: NetnsHandle | undefined;
   private readonly defaultTimeout: number | undefined;
 
-  private constructor(sock: NetlinkSocket, ns: NetnsHandle | undefined, timeout: number | undefined) {
+  private constructor(sock: NetlinkTransport, ns: NetnsHandle | undefined, timeout: number | undefined) {
     this.sock = sock;
     this.ns = ns;
     this.defaultTimeout = timeout;
@@ -90,6 +90,14 @@ export class EoipClient {
     return new EoipClient(sock, ns, opts.timeout);
   }
 
+  /**
+   * A client over a transport of your own (e.g. one that replays recorded
+   * kernel answers in tests). The client closes it on {@link close}.
+   */
+  static withTransport(transport: NetlinkTransport, opts: { timeout?: number } = {}): EoipClient {
+    return new EoipClient(transport, undefined, opts.timeout);
+  }
+
   /** The namespace id requests carry, when acting in another namespace. */
   private get nsid(): { targetNsid?: number } {
     return this.ns ? { targetNsid: this.ns.nsid } : {};
@@ -103,8 +111,8 @@ export class EoipClient {
     return r;
   }
 
-  /** The underlying socket, for the generic link functions (advanced use). */
-  get socket(): NetlinkSocket {
+  /** The underlying transport, for the generic link functions (advanced use). */
+  get transport(): NetlinkTransport {
     return this.sock;
   }
 

@@ -9,7 +9,7 @@ import { decodeLinkBody, peekLinkKind } from '../codec/link.js';
 import { buildDumpLinksRequest } from '../codec/requests.js';
 import type { LinkMessage } from '../codec/types.js';
 import { DumpInterruptedError, kernelError } from './errors.js';
-import { NetlinkErrorAnswer, type NetlinkSocket, type RequestOptions } from './socket.js';
+import { type DumpSummary, NetlinkErrorAnswer, type NetlinkTransport, type RequestOptions } from './socket.js';
 
 /** Options of {@link dumpLinks}. */
 export interface DumpLinksRequest extends RequestOptions {
@@ -68,7 +68,7 @@ export function asKernelError(e: unknown, operation: Parameters<typeof kernelErr
  * decoded: the kernel filters when it can, and otherwise each message's kind
  * is peeked at before decoding.
  */
-export async function dumpLinks(sock: NetlinkSocket, req: DumpLinksRequest = {}): Promise<LinkMessage[]> {
+export async function dumpLinks(sock: NetlinkTransport, req: DumpLinksRequest = {}): Promise<LinkMessage[]> {
   const attempts = req.maxAttempts ?? 5;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const out: LinkMessage[] = [];
@@ -90,7 +90,7 @@ export async function dumpLinks(sock: NetlinkSocket, req: DumpLinksRequest = {})
       if (end - start < NLMSG_HDRLEN + IFINFOMSG_LEN) return;
       out.push(decodeLinkBody(buf, new DataView(buf.buffer, buf.byteOffset), start, end, h.type, h.flags, h.seq));
     };
-    let summary: Awaited<ReturnType<NetlinkSocket['dump']>>;
+    let summary: DumpSummary;
     try {
       summary = await sock.dump(
         (seq) =>
@@ -116,7 +116,7 @@ export async function dumpLinks(sock: NetlinkSocket, req: DumpLinksRequest = {})
  * Receive a whole link dump and throw it away undecoded: the floor any
  * listing pays (kernel + socket). Returns the message count. For benchmarks.
  */
-export async function dumpLinksRaw(sock: NetlinkSocket, req: DumpLinksRequest = {}): Promise<number> {
+export async function dumpLinksRaw(sock: NetlinkTransport, req: DumpLinksRequest = {}): Promise<number> {
   const s = await sock.dump(
     (seq) =>
       buildDumpLinksRequest(seq, {

@@ -9,7 +9,7 @@ import { decodeLinkMessage, type LinkRequestBody } from '../codec/link.js';
 import { buildDeleteLinkRequest, buildGetLinkRequest, buildNewLinkRequest, type LinkSelector } from '../codec/requests.js';
 import type { LinkMessage } from '../codec/types.js';
 import { asKernelError } from './dump.js';
-import type { NetlinkSocket, RequestOptions } from './socket.js';
+import type { NetlinkTransport, RequestOptions } from './socket.js';
 import { NetlinkErrorAnswer } from './socket.js';
 
 export { dumpLinks, type DumpLinksRequest } from './dump.js';
@@ -26,7 +26,7 @@ function label(sel: LinkSelector): string {
 
 /** Fetch one link; `undefined` when it does not exist. */
 export async function getLink(
-  sock: NetlinkSocket,
+  sock: NetlinkTransport,
   sel: LinkSelector,
   opts: LinkOptions & { stats?: boolean } = {},
 ): Promise<LinkMessage | undefined> {
@@ -50,7 +50,7 @@ export async function getLink(
  * Create a link (NLM_F_CREATE | NLM_F_EXCL: an existing one is EEXIST, never
  * touched). Everything in `body` goes in one message, applied atomically.
  */
-export async function createLink(sock: NetlinkSocket, body: LinkRequestBody, opts: LinkOptions = {}): Promise<void> {
+export async function createLink(sock: NetlinkTransport, body: LinkRequestBody, opts: LinkOptions = {}): Promise<void> {
   const b = opts.targetNsid !== undefined ? { ...body, targetNsid: opts.targetNsid } : body;
   try {
     await sock.ack((seq) => buildNewLinkRequest(seq, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, b), {
@@ -66,7 +66,7 @@ export async function createLink(sock: NetlinkSocket, body: LinkRequestBody, opt
  * Change an existing link (no NLM_F_CREATE: a missing one is ENODEV).
  * `body.index` (or `body.name` without index) selects it.
  */
-export async function changeLink(sock: NetlinkSocket, body: LinkRequestBody, opts: LinkOptions = {}): Promise<void> {
+export async function changeLink(sock: NetlinkTransport, body: LinkRequestBody, opts: LinkOptions = {}): Promise<void> {
   try {
     await sock.ack((seq) => buildNewLinkRequest(seq, NLM_F_REQUEST | NLM_F_ACK, body), {
       ...opts,
@@ -78,7 +78,7 @@ export async function changeLink(sock: NetlinkSocket, body: LinkRequestBody, opt
 }
 
 /** Delete a link. */
-export async function deleteLink(sock: NetlinkSocket, sel: LinkSelector, opts: LinkOptions = {}): Promise<void> {
+export async function deleteLink(sock: NetlinkTransport, sel: LinkSelector, opts: LinkOptions = {}): Promise<void> {
   try {
     await sock.ack(
       (seq) => buildDeleteLinkRequest(seq, sel, opts.targetNsid !== undefined ? { targetNsid: opts.targetNsid } : {}),

@@ -10,7 +10,7 @@ import { NETNSA_NSID, NLMSG_HDRLEN } from '../codec/constants.js';
 import { buildGetNsidRequest, buildNewNsidRequest } from '../codec/requests.js';
 import { asKernelError } from './dump.js';
 import { SocketError } from './errors.js';
-import type { NetlinkSocket, RequestOptions } from './socket.js';
+import type { NetlinkTransport, RequestOptions } from './socket.js';
 
 /** A namespace as users name it: a name under /run/netns, a path, or a pid. */
 export type NetnsRef = string | number;
@@ -33,7 +33,7 @@ export interface NetnsHandle {
   close(): void;
 }
 
-async function getNsid(sock: NetlinkSocket, fd: number, opts: RequestOptions): Promise<number> {
+async function getNsid(sock: NetlinkTransport, fd: number, opts: RequestOptions): Promise<number> {
   const bytes = await sock.reply((seq) => buildGetNsidRequest(seq, fd), { ...opts, operation: 'netns' });
   let nsid = -1;
   // struct rtgenmsg (4 bytes padded) then NETNSA_* attributes.
@@ -47,7 +47,7 @@ async function getNsid(sock: NetlinkSocket, fd: number, opts: RequestOptions): P
  * Open the namespace `ref` and get (or assign) its id. Throws SocketError
  * when the namespace file cannot be opened.
  */
-export async function openNetns(sock: NetlinkSocket, ref: NetnsRef, opts: RequestOptions = {}): Promise<NetnsHandle> {
+export async function openNetns(sock: NetlinkTransport, ref: NetnsRef, opts: RequestOptions = {}): Promise<NetnsHandle> {
   const path = netnsPath(ref);
   let fd: number;
   try {

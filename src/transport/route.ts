@@ -9,7 +9,7 @@ import { readHeader } from '../codec/header.js';
 import { NetlinkParseError } from '../codec/parse-error.js';
 import { buildGetRouteRequest } from '../codec/requests.js';
 import { asKernelError } from './dump.js';
-import type { NetlinkSocket, RequestOptions } from './socket.js';
+import type { NetlinkTransport, RequestOptions } from './socket.js';
 
 /** What the kernel answered for a route lookup. */
 export interface RouteAnswer {
@@ -20,7 +20,7 @@ export interface RouteAnswer {
 }
 
 /** Ask the kernel how it would reach `destination` (an IPv4 or IPv6 literal). */
-export async function lookupRoute(sock: NetlinkSocket, destination: string, opts: RequestOptions = {}): Promise<RouteAnswer> {
+export async function lookupRoute(sock: NetlinkTransport, destination: string, opts: RequestOptions = {}): Promise<RouteAnswer> {
   const dst = parseIp(destination);
   if (!dst) throw new TypeError(`not an IP address: ${destination}`);
   let bytes: Uint8Array;

@@ -111,6 +111,22 @@ function loadRawSocket(): new (protocol: number, options?: object) => RawSocketT
 }
 
 /**
+ * What the link, route and namespace operations need from a socket. The
+ * {@link NetlinkSocket} implements it; tests and simulations may provide their
+ * own (e.g. replaying captured kernel answers).
+ */
+export interface NetlinkTransport {
+  /** Send a request; resolve on the kernel's ACK (with the echoed message, if any). */
+  ack(build: (seq: number) => Uint8Array, opts?: RequestOptions): Promise<Uint8Array | undefined>;
+  /** Send a request; resolve with the first answering message. */
+  reply(build: (seq: number) => Uint8Array, opts?: RequestOptions): Promise<Uint8Array>;
+  /** Send a dump request; `visit` sees each message. */
+  dump(build: (seq: number) => Uint8Array, visit: DumpVisitor, opts?: RequestOptions): Promise<DumpSummary>;
+  /** Close; pending requests reject. */
+  close(): void;
+}
+
+/**
  * A NETLINK_ROUTE socket with sequence-number dispatch. Requests of any kind
  * may be in flight together. Two limits keep the kernel and the native layer
  * happy: dumps run one at a time (the kernel answers a second concurrent dump
@@ -118,7 +134,7 @@ function loadRawSocket(): new (protocol: number, options?: object) => RawSocketT
  * the kernel at once, so that their answers always fit the receive buffer (an
  * overrun sets ENOBUFS on the socket, which the native layer cannot survive).
  */
-export class NetlinkSocket {
+export class NetlinkSocket implements NetlinkTransport {
   private readonly raw: RawSocketType;
   private readonly pending = new Map<number, Pending>();
   /** Requests waiting for a slot in the window, in order. */

@@ -1,0 +1,100 @@
+/**
+ * Transport behaviour against the real kernel: timeouts, aborts, close, and
+ * that an idle socket lets the process exit.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { NLM_F_REQUEST } from '../../src/codec/constants.js';
+import { buildNewLinkRequest } from '../../src/codec/requests.js';
+import { AbortedError, SocketClosedError, TimeoutError } from '../../src/transport/errors.js';
+import { dumpLinks, getLink } from '../../src/transport/links.js';
+import { NetlinkSocket } from '../../src/transport/socket.js';
+import { canUseKernel } from './helpers.js';
+
+/** A change of lo's MTU to its current value without NLM_F_ACK: the kernel sends nothing back. */
+const silent = (seq: number) => buildNewLinkRequest(seq, NLM_F_REQUEST, { index: 1, mtu: 65536 });
+
+describe.skipIf(!canUseKernel)('transport on the real kernel', () => {
+  it('rejects with TimeoutError when the kernel never answers, and forgets the request', async () => {
+    const sock = NetlinkSocket.open();
+    try {
+      const t0 = Date.now();
+      const err = await sock.ack(silent, { timeout: 150, operation: 'probe' }).catch((e) => e);
+      expect(err).toBeInstanceOf(TimeoutError);
+      expect(err).toMatchObject({ code: 'ETIMEDOUT', timeout: 150 });
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
+      expect(sock.pendingCount).toBe(0);
+      // The socket still works afterwards.
+      expect((await getLink(sock, { index: 1 }))?.name).toBe('lo');
+    } finally {
+      sock.close();
+    }
+  });
+
+  it('rejects with AbortedError on abort, before or during the request', async () => {
+    const sock = NetlinkSocket.open();
+    try {
+      const pre = new AbortController();
+      pre.abort('early');
+      const e1 = await sock.ack(silent, { signal: pre.signal }).catch((e) => e);
+      expect(e1).toBeInstanceOf(AbortedError);
+      const ac = new AbortController();
+      const p = sock.ack(silent, { signal: ac.signal, timeout: 0 });
+      setTimeout(() => ac.abort(), 20);
+      expect(await p.catch((e) => e)).toBeInstanceOf(AbortedError);
+      expect(sock.pendingCount).toBe(0);
+    } finally {
+      sock.close();
+    }
+  });
+
+  it('an aborted request does not hand its late answer to the next one', async () => {
+    const sock = NetlinkSocket.open();
+    try {
+      for (let i = 0; i < 50; i++) {
+        const ac = new AbortController();
+        const aborted = getLink(sock, { name: 'absent-one' }, { signal: ac.signal });
+        ac.abort();
+        await aborted.catch(() => undefined);
+        const next = await getLink(sock, { index: 1 });
+        expect(next?.name).toBe('lo');
+      }
+    } finally {
+      sock.close();
+    }
+  });
+
+  it('an aborted dump drains before the next dump starts', async () => {
+    const sock = NetlinkSocket.open();
+    try {
+      const ac = new AbortController();
+      const first = dumpLinks(sock, { signal: ac.signal });
+      const second = dumpLinks(sock);
+      ac.abort();
+      expect(await first.catch((e) => e)).toBeInstanceOf(AbortedError);
+      const links = await second;
+      expect(links.map((l) => l.name)).toContain('lo');
+    } finally {
+      sock.close();
+    }
+  });
+
+  it('close() rejects every pending request with SocketClosedError', async () => {
+    const sock = NetlinkSocket.open();
+    const pending = [sock.ack(silent, { timeout: 0 }), sock.ack(silent, { timeout: 0 })];
+    sock.close();
+    const errs = await Promise.all(pending.map((p) => p.catch((e) => e)));
+    for (const e of errs) expect(e).toBeInstanceOf(SocketClosedError);
+    expect(await sock.ack(silent).catch((e) => e)).toBeInstanceOf(SocketClosedError);
+    expect(sock.isClosed).toBe(true);
+  });
+
+  it('an idle, unclosed socket does not keep the process alive', () => {
+    const script = fileURLToPath(new URL('./fixtures/idle-socket.ts', import.meta.url));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script], { encoding: 'utf8', timeout: 20000 });
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe('got lo');
+  });
+});
