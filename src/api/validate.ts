@@ -58,9 +58,13 @@ export function checkInterfaceName(field: string, v: unknown): string {
 
 /** A link reference: a valid interface name or an ifindex > 0. */
 export function checkLinkRef(field: string, v: unknown): LinkRef {
-  if (typeof v === 'number') return checkInt(field, v, 1, 0x7fffffff);
+  const allowed = 'an interface name or an ifindex > 0 (1..2147483647)';
+  if (typeof v === 'number') {
+    if (!isInt(v) || v < 1 || v > 0x7fffffff) throw new InvalidArgumentError(field, v, allowed);
+    return v;
+  }
   if (typeof v === 'string') return checkInterfaceName(field, v);
-  throw new InvalidArgumentError(field, v, 'an interface name or an ifindex > 0');
+  throw new InvalidArgumentError(field, v, allowed);
 }
 
 /** Keepalive in any accepted form, normalised to `{ interval, retries }`. */

@@ -1,0 +1,171 @@
+/**
+ * The tunnel API's logic on real eoip state: the captured kernel answers of
+ * dumps.json are replayed at the socket boundary, and the requests the API
+ * sends are checked field by field.
+ */
+import { describe, expect, it } from 'vitest';
+import { EoipClient } from '../../src/api/client.js';
+import {
+  InvalidArgumentError,
+  LinkNotFoundError,
+  NotATunnelError,
+  TunnelExistsError,
+} from '../../src/api/errors.js';
+import { formatTunnelLine } from '../../src/api/format.js';
+import { toHex } from '../../src/codec/bytes.js';
+import { NLM_F_ECHO, RTM_DELLINK, RTM_NEWLINK } from '../../src/codec/constants.js';
+import { ReplayTransport } from '../fixtures/replay.js';
+import { dumpsVectors, sentRequestCases } from '../fixtures/vectors.js';
+
+function client(t = new ReplayTransport()) {
+  return { t, c: EoipClient.withTransport(t) };
+}
+
+describe('listTunnels / getTunnel on captured driver state', () => {
+  it('lists every tunnel of the capture, ordered by ifindex, formatting to the reference lines', async () => {
+    const { c } = client();
+    const tunnels = await c.listTunnels();
+    const want = dumpsVectors()
+      .links.filter((l) => l.eoip_list_line !== null)
+      .sort((a, b) => a.ifindex - b.ifindex);
+    expect(tunnels.map((t) => t.index)).toEqual(want.map((l) => l.ifindex));
+    expect(tunnels.map(formatTunnelLine)).toEqual(want.map((l) => l.eoip_list_line));
+  });
+
+  it('filters by kind with the kernel filter', async () => {
+    const { t, c } = client();
+    const v6 = await c.listTunnels({ kind: 'eoipv6' });
+    expect(v6.length).toBeGreaterThan(0);
+    expect(v6.every((x) => x.kind === 'eoipv6')).toBe(true);
+    expect(t.sent).toHaveLength(1);
+    expect(t.sent[0]!.link.linkInfo?.kind).toBe('eoipv6');
+  });
+
+  it('gets one tunnel with its state, and refuses other kinds', async () => {
+    const { c } = client();
+    const t = await c.getTunnel('e_ka1_1');
+    expect(t).toMatchObject({
+      kind: 'eoip',
+      name: 'e_ka1_1',
+      tunnelId: 13,
+      local: '10.0.0.1',
+      remote: '10.0.0.5',
+      keepalive: { interval: 1, retries: 1 },
+      up: true,
+      running: false,
+      operState: 'lowerlayerdown',
+    });
+    expect(await c.getTunnel('nosuch')).toBeUndefined();
+    await expect(c.getTunnel('br0')).rejects.toBeInstanceOf(NotATunnelError);
+  });
+});
+
+describe('changeTunnel: read, merge, send the full state', () => {
+  it('changes only the TTL: every other parameter is sent as it was', async () => {
+    const { t, c } = client();
+    await c.changeTunnel('e_tid1234', { ttl: 64 });
+    expect(t.mutations).toHaveLength(1);
+    const m = t.mutations[0]!;
+    expect(m.type).toBe(RTM_NEWLINK);
+    expect(m.flags).toBe(0x5); // REQUEST|ACK: never CREATE, so a missing link cannot be created
+    expect(m.link.index).toBe(11);
+    expect(m.link.name).toBeUndefined();
+    expect(m.link.tunnel).toMatchObject({ tunnelId: 1234, local: '10.0.0.1', remote: '10.0.0.4', link: 0, ttl: 64, tos: 255 });
+    // Keepalive untouched: not sent, so the driver keeps it.
+    expect(m.link.tunnel!.keepalive).toBeNull();
+  });
+
+  it('changes keepalive alone and keeps the addresses, id, ttl and tos', async () => {
+    const { t, c } = client();
+    await c.changeTunnel('e_ka10', { keepalive: { interval: 30, retries: 4 } });
+    expect(t.mutations[0]!.link.tunnel).toMatchObject({
+      tunnelId: 10,
+      local: '10.0.0.1',
+      remote: '10.0.0.5',
+      keepalive: { interval: 30, retries: 4 },
+    });
+    const { t: t2, c: c2 } = client();
+    await c2.changeTunnel('v6_tid1234', { keepalive: 'none', tos: 12 });
+    expect(t2.mutations[0]!.link.tunnel).toMatchObject({
+      kind: 'eoipv6',
+      tunnelId: 1234,
+      local: 'fd00::1',
+      remote: 'fd00::4',
+      tos: 12,
+      keepalive: { interval: 0, retries: 0 },
+    });
+  });
+
+  it('sends link attributes alone when no tunnel parameter changes', async () => {
+    const { t, c } = client();
+    await c.changeTunnel('e_up', { mtu: 1400, up: false, name: 'e_renamed' });
+    const m = t.mutations[0]!;
+    expect(m.link.linkInfo).toBeUndefined();
+    expect(m.link).toMatchObject({ index: 17, mtu: 1400, name: 'e_renamed', change: 1, flags: 0 });
+  });
+
+  it('refuses to switch address family, before sending anything', async () => {
+    const { t, c } = client();
+    const err = await c.changeTunnel('v6_basic', { remote: '10.0.0.9' }).catch((e) => e);
+    expect(err).toBeInstanceOf(InvalidArgumentError);
+    expect(err.field).toBe('remote');
+    expect(err.allowed).toContain('IPv6');
+    expect(t.mutations).toHaveLength(0);
+  });
+
+  it('refuses non-tunnel links and missing names', async () => {
+    const { t, c } = client();
+    await expect(c.changeTunnel('d0', { ttl: 3 })).rejects.toBeInstanceOf(NotATunnelError);
+    const missing = await c.changeTunnel('nosuch9', { ttl: 3 }).catch((e) => e);
+    expect(missing).toBeInstanceOf(LinkNotFoundError);
+    expect(missing).toMatchObject({ errno: 19, operation: 'change', interface: 'nosuch9' });
+    expect(t.mutations).toHaveLength(0);
+  });
+
+  it('restores the tunnel parameters when the kernel refuses the link part', async () => {
+    // First NEWLINK (params + rename) refused with EEXIST; the restore succeeds.
+    const t = new ReplayTransport((_req, n) => (n === 0 ? 17 : 0));
+    const c = EoipClient.withTransport(t);
+    const err = await c.changeTunnel('e_basic', { tunnelId: 700, name: 'eoip0' }).catch((e) => e);
+    expect(err).toBeInstanceOf(TunnelExistsError);
+    expect(err).toMatchObject({ operation: 'change', interface: 'e_basic' });
+    expect(t.mutations).toHaveLength(2);
+    expect(t.mutations[0]!.link.tunnel!.tunnelId).toBe(700);
+    const restore = t.mutations[1]!;
+    expect(restore.link.name).toBeUndefined();
+    expect(restore.link.tunnel).toMatchObject({ tunnelId: 7, local: '10.0.0.1', remote: '10.0.0.2', ttl: 0, tos: 0 });
+  });
+});
+
+describe('createTunnel and deleteTunnel requests', () => {
+  it('sends the reference tool create request byte for byte, plus NLM_F_ECHO', async () => {
+    const { t, c } = client();
+    await c.createTunnel({ name: 'e1', tunnelId: 7, local: '10.0.0.1', remote: '10.0.0.2' });
+    const m = t.mutations[0]!;
+    expect(m.flags).toBe(0x605 | NLM_F_ECHO);
+    const ref = sentRequestCases().find((x) => x.id === 'add_name_basic')!;
+    const ours = m.bytes.slice();
+    const v = new DataView(ours.buffer);
+    v.setUint16(6, 0x605, true); // the reference sends no NLM_F_ECHO
+    v.setUint32(8, 0, true); // sequence numbers are zeroed in the capture
+    expect(toHex(ours)).toBe(ref.request_hex_seq_zeroed);
+  });
+
+  it('finds an unnamed tunnel by its (local, remote, id, link) identity after creating it', async () => {
+    const { c } = client();
+    const tun = await c.createTunnel({ tunnelId: 1, local: '10.0.0.1', remote: '10.0.0.3' });
+    expect(tun.name).toBe('eoip0');
+    expect(tun.index).toBe(8);
+  });
+
+  it('deletes by ifindex after checking the kind', async () => {
+    const { t, c } = client();
+    await c.deleteTunnel('e_basic');
+    expect(t.mutations).toHaveLength(1);
+    expect(t.mutations[0]!.type).toBe(RTM_DELLINK);
+    expect(t.mutations[0]!.link.index).toBe(7);
+    const { t: t2, c: c2 } = client();
+    await expect(c2.deleteTunnel('br0')).rejects.toBeInstanceOf(NotATunnelError);
+    expect(t2.mutations).toHaveLength(0);
+  });
+});
