@@ -4,8 +4,9 @@
  * and its length right) its value. Used by `--dry-run` and by the tests, which
  * compare it with the `decoded` trees of the captured vectors.
  */
-import { forEachAttribute } from './attributes.js';
+
 import { formatIPv4, formatIPv6, formatMac } from './addresses.js';
+import { forEachAttribute } from './attributes.js';
 import { align4, readCString, toHex, viewOf } from './bytes.js';
 import {
   IFINFOMSG_LEN,
@@ -351,7 +352,7 @@ function errorCode(code: number): DescribedErrorCode {
   return { error: code, errno, errno_name: errno === 0 ? 'OK' : errnoName(errno) };
 }
 
-function valueOf(kind: ValueKind, v: Uint8Array): number | string | undefined {
+function readValue(kind: ValueKind, v: Uint8Array): number | string | undefined {
   switch (kind) {
     case 'u8':
       return v.byteLength === 1 ? v[0]! : undefined;
@@ -390,7 +391,7 @@ function describeAttributes(
       len: ve - vs + NLA_HDRLEN,
       hex: toHex(bytes),
     };
-    const value = spec ? valueOf(spec[1], bytes) : undefined;
+    const value = spec ? readValue(spec[1], bytes) : undefined;
     if (value !== undefined) a.value = value;
     const nested = children?.(type, vs, ve);
     if (nested) a.nested = nested;
@@ -425,11 +426,20 @@ function describeLink(bytes: Uint8Array, h: NetlinkHeader, out: DescribedMessage
   if (h.type === RTM_GETLINK && payload < IFINFOMSG_LEN) {
     if (payload < 1) throw new NetlinkParseError('RTM_GETLINK without rtgenmsg', NLMSG_HDRLEN);
     out.rtgenmsg = { rtgen_family: bytes[NLMSG_HDRLEN]! };
-    out.attrs = describeAttributes(bytes, NLMSG_HDRLEN + RTGENMSG_LEN, h.length, IFLA_TABLE, linkChildren(bytes));
+    out.attrs = describeAttributes(
+      bytes,
+      NLMSG_HDRLEN + RTGENMSG_LEN,
+      h.length,
+      IFLA_TABLE,
+      linkChildren(bytes),
+    );
     return;
   }
   if (payload < IFINFOMSG_LEN) {
-    throw new NetlinkParseError(`link message payload of ${payload} bytes is shorter than ifinfomsg`, NLMSG_HDRLEN);
+    throw new NetlinkParseError(
+      `link message payload of ${payload} bytes is shorter than ifinfomsg`,
+      NLMSG_HDRLEN,
+    );
   }
   const view = viewOf(bytes);
   const at = NLMSG_HDRLEN;
@@ -469,7 +479,10 @@ function describeError(bytes: Uint8Array, h: NetlinkHeader, out: DescribedMessag
     tlvStart = reqStart + NLMSG_HDRLEN;
   } else {
     if (reqHeader.length < NLMSG_HDRLEN || reqHeader.length > h.length - reqStart) {
-      throw new NetlinkParseError(`echoed request length ${reqHeader.length} does not fit the error`, reqStart);
+      throw new NetlinkParseError(
+        `echoed request length ${reqHeader.length} does not fit the error`,
+        reqStart,
+      );
     }
     request = describeEchoed(bytes.subarray(reqStart, reqStart + reqHeader.length));
     tlvStart = reqStart + align4(reqHeader.length);
