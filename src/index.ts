@@ -5,37 +5,7 @@
  * @packageDocumentation
  */
 
-// Tunnel API
-export {
-  createTunnel,
-  changeTunnel,
-  getTunnel,
-  listTunnels,
-  deleteTunnel,
-  planCreateTunnel,
-  planChangeTunnel,
-  planDeleteTunnel,
-  type OneShotOptions,
-} from './api/tunnels.js';
-export { EoipClient, type ClientOptions, type PlannedRequest, type TunnelTarget } from './api/client.js';
-export type {
-  Keepalive,
-  KeepaliveInput,
-  LinkRef,
-  LinkStats,
-  ListTunnelsOptions,
-  NetnsRef,
-  OperationOptions,
-  OperState,
-  Tunnel,
-  TunnelKind,
-  TunnelParams,
-  TunnelPatch,
-  TunnelSpec,
-} from './api/types.js';
-export { formatTunnelLine, type TunnelLineInput } from './api/format.js';
-export { deriveTunnelMac } from './api/validate.js';
-
+export { type ClientOptions, EoipClient, type PlannedRequest, type TunnelTarget } from './api/client.js';
 // Errors
 export {
   AbortedError,
@@ -55,24 +25,52 @@ export {
   TimeoutError,
   TunnelExistsError,
 } from './api/errors.js';
-
-// Codec: bytes <-> values, no I/O
-export { decodeLinkMessage, type LinkRequestBody } from './codec/link.js';
-export type { LinkInfo, LinkMessage } from './codec/types.js';
+export { formatTunnelLine, type TunnelLineInput } from './api/format.js';
+// Tunnel API
+export {
+  changeTunnel,
+  createTunnel,
+  deleteTunnel,
+  getTunnel,
+  listTunnels,
+  type OneShotOptions,
+  planChangeTunnel,
+  planCreateTunnel,
+  planDeleteTunnel,
+} from './api/tunnels.js';
+export type {
+  Keepalive,
+  KeepaliveInput,
+  LinkRef,
+  LinkStats,
+  ListTunnelsOptions,
+  NetnsRef,
+  OperationOptions,
+  OperState,
+  Tunnel,
+  TunnelKind,
+  TunnelParams,
+  TunnelPatch,
+  TunnelSpec,
+} from './api/types.js';
+export { deriveTunnelMac } from './api/validate.js';
 export type { RawAttribute } from './codec/attributes.js';
 export { AttributeWriter } from './codec/attributes.js';
 export { decodeErrorPayload, type ExtendedAck, type NetlinkErrorMessage } from './codec/error.js';
-export { splitMessages, type NetlinkHeader, type NetlinkMessage } from './codec/header.js';
+export { type NetlinkHeader, type NetlinkMessage, splitMessages } from './codec/header.js';
+// Codec: bytes <-> values, no I/O
+export { decodeLinkMessage, type LinkRequestBody } from './codec/link.js';
 export {
-  buildCreateTunnelRequest,
   buildChangeTunnelRequest,
-  buildGetLinkRequest,
+  buildCreateTunnelRequest,
   buildDeleteLinkRequest,
   buildDumpLinksRequest,
+  buildGetLinkRequest,
   buildNewLinkRequest,
-  CREATE_FLAGS,
   CHANGE_FLAGS,
+  CREATE_FLAGS,
   type DumpLinksOptions,
   type LinkSelector,
   type TunnelLinkExtras,
 } from './codec/requests.js';
+export type { LinkInfo, LinkMessage } from './codec/types.js';

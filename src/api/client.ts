@@ -3,6 +3,9 @@
  * tunnels.ts open a client, run one operation and close it.
  */
 import { formatIPv4, formatIPv6, parseIp, parseMac } from '../codec/addresses.js';
+import { NLM_F_ECHO, RTM_NEWLINK } from '../codec/constants.js';
+import { encodeTunnelInfoData, isTunnelKind } from '../codec/eoip.js';
+import { decodeLinkMessage, type LinkRequestBody } from '../codec/link.js';
 import {
   buildDeleteLinkRequest,
   buildNewLinkRequest,
@@ -10,18 +13,28 @@ import {
   CREATE_FLAGS,
   type TunnelLinkExtras,
 } from '../codec/requests.js';
-import { NLM_F_ECHO, RTM_NEWLINK } from '../codec/constants.js';
-import { encodeTunnelInfoData, isTunnelKind } from '../codec/eoip.js';
-import { decodeLinkMessage, type LinkRequestBody } from '../codec/link.js';
 import type { LinkMessage, Tunnel, TunnelKind, TunnelParams } from '../codec/types.js';
 import { asKernelError, dumpLinks } from '../transport/dump.js';
 import { deleteLink, getLink } from '../transport/links.js';
-import { openNetns, type NetnsHandle } from '../transport/netns.js';
+import { type NetnsHandle, openNetns } from '../transport/netns.js';
 import { lookupRoute } from '../transport/route.js';
 import { NetlinkSocket, type NetlinkTransport, type RequestOptions } from '../transport/socket.js';
 import { EoipError, InvalidArgumentError, LinkNotFoundError, NotATunnelError } from './errors.js';
-import type { LinkRef, ListTunnelsOptions, NetnsRef, OperationOptions, TunnelPatch, TunnelSpec } from './types.js';
-import { checkInterfaceName, checkLinkRef, checkTunnelPatch, checkTunnelSpec, deriveTunnelMac } from './validate.js';
+import type {
+  LinkRef,
+  ListTunnelsOptions,
+  NetnsRef,
+  OperationOptions,
+  TunnelPatch,
+  TunnelSpec,
+} from './types.js';
+import {
+  checkInterfaceName,
+  checkLinkRef,
+  checkTunnelPatch,
+  checkTunnelSpec,
+  deriveTunnelMac,
+} from './validate.js';
 
 /** Options of {@link EoipClient.open}. */
 export interface ClientOptions {
@@ -233,7 +246,8 @@ export class EoipClient {
     if (c.name !== undefined) extras.name = c.name;
     if (c.mtu !== undefined) extras.mtu = c.mtu;
     if (c.address !== undefined) {
-      extras.address = c.address === 'auto' ? parseMac(deriveTunnelMac(c.kind, c.tunnelId, c.remote))! : c.address;
+      extras.address =
+        c.address === 'auto' ? parseMac(deriveTunnelMac(c.kind, c.tunnelId, c.remote))! : c.address;
     }
     if (c.master !== undefined) extras.master = await this.resolveIndex('master', c.master, opts);
     if (c.up !== undefined) extras.up = c.up;
@@ -250,11 +264,16 @@ export class EoipClient {
       source = (await lookupRoute(this.sock, remote, this.req(opts, 'route'))).source;
     } catch (e) {
       if (e instanceof EoipError && (e as { errno?: number }).errno !== undefined) {
-        throw new InvalidArgumentError('local', 'auto', `a route to ${remote} (the kernel has none: ${e.message})`);
+        throw new InvalidArgumentError(
+          'local',
+          'auto',
+          `a route to ${remote} (the kernel has none: ${e.message})`,
+        );
       }
       throw e;
     }
-    if (!source) throw new InvalidArgumentError('local', 'auto', `a route to ${remote} with a source address`);
+    if (!source)
+      throw new InvalidArgumentError('local', 'auto', `a route to ${remote} with a source address`);
     return source;
   }
 
@@ -273,11 +292,18 @@ export class EoipClient {
     try {
       // NLM_F_ECHO: kernels that honour it send the new link back, which
       // names an interface the kernel chose (eoip0, …) without another lookup.
-      echo = await this.sock.ack((seq) => buildNewLinkRequest(seq, CREATE_FLAGS | NLM_F_ECHO, body), this.req(opts, 'create'));
+      echo = await this.sock.ack(
+        (seq) => buildNewLinkRequest(seq, CREATE_FLAGS | NLM_F_ECHO, body),
+        this.req(opts, 'create'),
+      );
     } catch (e) {
       throw asKernelError(e, 'create', extras.name, params.kind);
     }
-    if (echo && echo.byteLength >= 20 && new DataView(echo.buffer, echo.byteOffset).getUint16(4, true) === RTM_NEWLINK) {
+    if (
+      echo &&
+      echo.byteLength >= 20 &&
+      new DataView(echo.buffer, echo.byteOffset).getUint16(4, true) === RTM_NEWLINK
+    ) {
       const t = decodeLinkMessage(echo).tunnel;
       // The echo is sent before the link is fully configured; read the settled state by index.
       if (t) return (await this.getTunnel(t.index, opts)) ?? t;
@@ -287,14 +313,20 @@ export class EoipClient {
       if (t) return t;
     }
     // Unnamed, on a kernel without echo: the driver keeps (local, remote, id, link) unique per kind.
-    const found = (await this.listTunnels({ ...opts, kind: params.kind })).find((t) => sameIdentity(t, params));
+    const found = (await this.listTunnels({ ...opts, kind: params.kind })).find((t) =>
+      sameIdentity(t, params),
+    );
     if (!found) throw new EoipError('create: the tunnel was created but could not be read back', 'READ_BACK');
     return found;
   }
 
   // --- change ------------------------------------------------------------
 
-  private async currentTunnel(target: TunnelTarget, operation: 'change' | 'delete', opts?: OperationOptions): Promise<Tunnel> {
+  private async currentTunnel(
+    target: TunnelTarget,
+    operation: 'change' | 'delete',
+    opts?: OperationOptions,
+  ): Promise<Tunnel> {
     if (typeof target === 'string') checkInterfaceName('target', target);
     else checkLinkRef('target', target);
     const link = await this.getLink(target, opts);
@@ -325,7 +357,11 @@ export class EoipClient {
       local,
       remote,
       link:
-        p.link === undefined ? current.link : p.link === null ? 0 : await this.resolveIndex('link', p.link, opts),
+        p.link === undefined
+          ? current.link
+          : p.link === null
+            ? 0
+            : await this.resolveIndex('link', p.link, opts),
       ttl: p.ttl ?? current.ttl,
       tos: p.tos ?? current.tos,
       // Absent keepalive attributes leave keepalive unchanged: send them only when asked.
@@ -344,14 +380,21 @@ export class EoipClient {
     if (p.mtu !== undefined) extras.mtu = p.mtu;
     if (p.address !== undefined) {
       extras.address =
-        p.address === 'auto' ? parseMac(deriveTunnelMac(params.kind, params.tunnelId, params.remote))! : parseMac(p.address)!;
+        p.address === 'auto'
+          ? parseMac(deriveTunnelMac(params.kind, params.tunnelId, params.remote))!
+          : parseMac(p.address)!;
     }
-    if (p.master !== undefined) extras.master = p.master === null ? 0 : await this.resolveIndex('master', p.master, opts);
+    if (p.master !== undefined)
+      extras.master = p.master === null ? 0 : await this.resolveIndex('master', p.master, opts);
     if (p.up !== undefined) extras.up = p.up;
     return { current, params, extras, touchesParams };
   }
 
-  private changeBody(index: number, params: TunnelParams | undefined, extras: TunnelLinkExtras): LinkRequestBody {
+  private changeBody(
+    index: number,
+    params: TunnelParams | undefined,
+    extras: TunnelLinkExtras,
+  ): LinkRequestBody {
     const body: LinkRequestBody = { ...extras, index };
     if (params) {
       body.kind = params.kind;
@@ -361,10 +404,18 @@ export class EoipClient {
   }
 
   /** Check and resolve a change, and build its request without sending it. */
-  async planChangeTunnel(target: TunnelTarget, patch: TunnelPatch, opts?: OperationOptions): Promise<PlannedRequest> {
+  async planChangeTunnel(
+    target: TunnelTarget,
+    patch: TunnelPatch,
+    opts?: OperationOptions,
+  ): Promise<PlannedRequest> {
     this.refuseForeignChange();
     const { current, params, extras, touchesParams } = await this.prepareChange(target, patch, opts);
-    const bytes = buildNewLinkRequest(0, CHANGE_FLAGS, this.changeBody(current.index, touchesParams ? params : undefined, extras));
+    const bytes = buildNewLinkRequest(
+      0,
+      CHANGE_FLAGS,
+      this.changeBody(current.index, touchesParams ? params : undefined, extras),
+    );
     return { operation: 'change', interface: current.name, bytes };
   }
 
@@ -406,7 +457,8 @@ export class EoipClient {
       }
     }
     const after = await this.getTunnel(current.index, opts);
-    if (!after) throw new LinkNotFoundError({ errno: 19, operation: 'change', interface: current.name }, 'vanished');
+    if (!after)
+      throw new LinkNotFoundError({ errno: 19, operation: 'change', interface: current.name }, 'vanished');
     return after;
   }
 
@@ -434,18 +486,28 @@ export class EoipClient {
   /** Delete a tunnel. Refuses (NotATunnelError) links of other kinds. */
   async deleteTunnel(target: TunnelTarget, opts?: OperationOptions): Promise<void> {
     const t = await this.currentTunnel(target, 'delete', opts);
-    await deleteLink(this.sock, { index: t.index }, { ...this.req(opts, 'delete'), ...this.nsid }).catch((e) => {
-      if (e instanceof LinkNotFoundError) {
-        throw new LinkNotFoundError({ errno: 19, operation: 'delete', interface: t.name }, 'no such interface');
-      }
-      throw e;
-    });
+    await deleteLink(this.sock, { index: t.index }, { ...this.req(opts, 'delete'), ...this.nsid }).catch(
+      (e) => {
+        if (e instanceof LinkNotFoundError) {
+          throw new LinkNotFoundError(
+            { errno: 19, operation: 'delete', interface: t.name },
+            'no such interface',
+          );
+        }
+        throw e;
+      },
+    );
   }
 }
 
 /** Same (local, remote, tunnel id, link): the driver's identity of a tunnel. */
 function sameIdentity(t: TunnelParams, p: TunnelParams): boolean {
-  return t.tunnelId === p.tunnelId && canon(t.local) === canon(p.local) && canon(t.remote) === canon(p.remote) && t.link === p.link;
+  return (
+    t.tunnelId === p.tunnelId &&
+    canon(t.local) === canon(p.local) &&
+    canon(t.remote) === canon(p.remote) &&
+    t.link === p.link
+  );
 }
 
 function canon(a: string): string {

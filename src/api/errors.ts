@@ -79,4 +79,3 @@ export class NotATunnelError extends EoipError {
     this.kind = kind;
   }
 }
-

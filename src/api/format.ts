@@ -27,7 +27,10 @@ export interface TunnelLineInput extends TunnelParams {
 export function formatTunnelLine(t: TunnelLineInput): string {
   let line = `${t.index}: ${t.name}@${t.link}: link/${t.kind} ${t.local} remote ${t.remote} tunnel-id ${t.tunnelId} ttl ${t.ttl} tos ${t.tos}`;
   if (t.keepalive) {
-    line += t.keepalive.interval === 0 ? ' keepalive none' : ` keepalive ${t.keepalive.interval},${t.keepalive.retries}`;
+    line +=
+      t.keepalive.interval === 0
+        ? ' keepalive none'
+        : ` keepalive ${t.keepalive.interval},${t.keepalive.retries}`;
   }
   return line;
 }

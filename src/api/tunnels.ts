@@ -12,7 +12,10 @@ export interface OneShotOptions extends OperationOptions {
   netns?: NetnsRef;
 }
 
-async function withClient<T>(opts: OneShotOptions | undefined, run: (c: EoipClient) => Promise<T>): Promise<T> {
+async function withClient<T>(
+  opts: OneShotOptions | undefined,
+  run: (c: EoipClient) => Promise<T>,
+): Promise<T> {
   const client = await EoipClient.open(opts?.netns !== undefined ? { netns: opts.netns } : {});
   try {
     return await run(client);
@@ -43,7 +46,11 @@ export function createTunnel(spec: TunnelSpec, opts?: OneShotOptions): Promise<T
  * await changeTunnel('eoip-hq', { ttl: 64, keepalive: { interval: 10, retries: 3 } });
  * ```
  */
-export function changeTunnel(target: TunnelTarget, patch: TunnelPatch, opts?: OneShotOptions): Promise<Tunnel> {
+export function changeTunnel(
+  target: TunnelTarget,
+  patch: TunnelPatch,
+  opts?: OneShotOptions,
+): Promise<Tunnel> {
   return withClient(opts, (c) => c.changeTunnel(target, patch, opts));
 }
 
@@ -75,7 +82,11 @@ export function planCreateTunnel(spec: TunnelSpec, opts?: OneShotOptions): Promi
 }
 
 /** Check and build a change request without sending it (a dry run; reads the current state). */
-export function planChangeTunnel(target: TunnelTarget, patch: TunnelPatch, opts?: OneShotOptions): Promise<PlannedRequest> {
+export function planChangeTunnel(
+  target: TunnelTarget,
+  patch: TunnelPatch,
+  opts?: OneShotOptions,
+): Promise<PlannedRequest> {
   return withClient(opts, (c) => c.planChangeTunnel(target, patch, opts));
 }
 

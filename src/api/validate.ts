@@ -96,7 +96,8 @@ export function normalizeKeepalive(v: KeepaliveInput | unknown): Keepalive {
 
 /** An address literal of a given family (or either), canonicalised. */
 export function checkAddress(field: string, v: unknown, family?: 4 | 6): { family: 4 | 6; text: string } {
-  const what = family === 4 ? 'an IPv4 address' : family === 6 ? 'an IPv6 address' : 'an IPv4 or IPv6 address';
+  const what =
+    family === 4 ? 'an IPv4 address' : family === 6 ? 'an IPv6 address' : 'an IPv4 or IPv6 address';
   if (typeof v !== 'string') throw new InvalidArgumentError(field, v, what);
   const p = parseIp(v);
   if (!p || (family !== undefined && p.family !== family)) throw new InvalidArgumentError(field, v, what);
@@ -163,14 +164,23 @@ export function checkTunnelSpec(spec: TunnelSpec): CheckedSpec {
   if (spec === null || typeof spec !== 'object') throw new InvalidArgumentError('spec', spec, 'an object');
   for (const k of Object.keys(spec)) {
     if (!SPEC_FIELDS.has(k)) {
-      throw new InvalidArgumentError(k, (spec as unknown as Record<string, unknown>)[k], `a known field: ${[...SPEC_FIELDS].join(', ')}`);
+      throw new InvalidArgumentError(
+        k,
+        (spec as unknown as Record<string, unknown>)[k],
+        `a known field: ${[...SPEC_FIELDS].join(', ')}`,
+      );
     }
   }
-  if (spec.remote === undefined) throw new InvalidArgumentError('remote', undefined, 'an IPv4 or IPv6 address (required)');
+  if (spec.remote === undefined)
+    throw new InvalidArgumentError('remote', undefined, 'an IPv4 or IPv6 address (required)');
   const remote = checkRemote(spec.remote);
   const kind: TunnelKind = remote.family === 6 ? 'eoipv6' : 'eoip';
   if (spec.tunnelId === undefined) {
-    throw new InvalidArgumentError('tunnelId', undefined, `an integer 0..${TUNNEL_ID_MAX[kind]} for ${kind} (required)`);
+    throw new InvalidArgumentError(
+      'tunnelId',
+      undefined,
+      `an integer 0..${TUNNEL_ID_MAX[kind]} for ${kind} (required)`,
+    );
   }
   if (!isInt(spec.tunnelId) || spec.tunnelId < 0 || spec.tunnelId > TUNNEL_ID_MAX[kind]) {
     throw new InvalidArgumentError('tunnelId', spec.tunnelId, `0..${TUNNEL_ID_MAX[kind]} for ${kind}`);
@@ -191,7 +201,8 @@ export function checkTunnelSpec(spec: TunnelSpec): CheckedSpec {
   if (spec.name !== undefined) out.name = checkInterfaceName('name', spec.name);
   if (spec.link !== undefined) out.link = checkLinkRef('link', spec.link);
   if (spec.mtu !== undefined) out.mtu = checkInt('mtu', spec.mtu, MTU_MIN, MTU_MAX);
-  if (spec.address !== undefined) out.address = spec.address === 'auto' ? 'auto' : checkMac('address', spec.address);
+  if (spec.address !== undefined)
+    out.address = spec.address === 'auto' ? 'auto' : checkMac('address', spec.address);
   if (spec.master !== undefined) out.master = checkLinkRef('master', spec.master);
   if (spec.up !== undefined) {
     if (typeof spec.up !== 'boolean') throw new InvalidArgumentError('up', spec.up, 'true or false');
@@ -207,12 +218,14 @@ const PATCH_FIELDS = new Set([...SPEC_FIELDS]);
  * stay in the tunnel's family: the kind cannot change in place.
  */
 export function checkTunnelPatch(patch: TunnelPatch, kind: TunnelKind): TunnelPatch {
-  if (patch === null || typeof patch !== 'object') throw new InvalidArgumentError('patch', patch, 'an object');
+  if (patch === null || typeof patch !== 'object')
+    throw new InvalidArgumentError('patch', patch, 'an object');
   const family = kind === 'eoipv6' ? 6 : 4;
   const keep = `an IPv${family} address (the tunnel is ${kind}; delete and re-create it to change family)`;
   const out: TunnelPatch = {};
   for (const [k, v] of Object.entries(patch)) {
-    if (!PATCH_FIELDS.has(k)) throw new InvalidArgumentError(k, v, `a known field: ${[...PATCH_FIELDS].join(', ')}`);
+    if (!PATCH_FIELDS.has(k))
+      throw new InvalidArgumentError(k, v, `a known field: ${[...PATCH_FIELDS].join(', ')}`);
     if (v === undefined) continue;
     switch (k) {
       case 'name':

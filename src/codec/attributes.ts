@@ -43,7 +43,10 @@ export function forEachAttribute(
       throw new NetlinkParseError(`attribute length ${len} is below the attribute header size`, base + off);
     }
     if (len > end - off) {
-      throw new NetlinkParseError(`attribute length ${len} runs past the ${end - off} bytes left`, base + off);
+      throw new NetlinkParseError(
+        `attribute length ${len} runs past the ${end - off} bytes left`,
+        base + off,
+      );
     }
     visit(rawType & NLA_TYPE_MASK, off + NLA_HDRLEN, off + len, rawType);
     off += align4(len);

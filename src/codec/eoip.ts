@@ -6,8 +6,9 @@
  * u32 in *host* order despite the GRE name; addresses are 4 or 16 bytes in
  * network order; keepalive attributes are absent on old drivers (unknown, not off).
  */
-import { type AttributeWriter, forEachAttribute, readAttr } from './attributes.js';
+
 import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from './addresses.js';
+import { type AttributeWriter, forEachAttribute, readAttr } from './attributes.js';
 import {
   IFLA_EOIP_KA_INTERVAL,
   IFLA_EOIP_KA_RETRIES,
@@ -38,7 +39,10 @@ export function anyAddress(kind: TunnelKind): string {
 
 function addressBytes(kind: TunnelKind, text: string, field: string): Uint8Array {
   const b = kind === 'eoipv6' ? parseIPv6(text) : parseIPv4(text);
-  if (!b) throw new TypeError(`${field}: ${JSON.stringify(text)} is not an ${kind === 'eoipv6' ? 'IPv6' : 'IPv4'} address`);
+  if (!b)
+    throw new TypeError(
+      `${field}: ${JSON.stringify(text)} is not an ${kind === 'eoipv6' ? 'IPv6' : 'IPv4'} address`,
+    );
   return b;
 }
 

@@ -47,7 +47,11 @@ export interface NetlinkErrorMessage {
  * @param flags the outer header's flags (NLM_F_CAPPED / NLM_F_ACK_TLVS)
  * @param base offset of `payload` in the whole input, for error offsets
  */
-export function decodeErrorPayload(payload: Uint8Array, flags: number, base = NLMSG_HDRLEN): NetlinkErrorMessage {
+export function decodeErrorPayload(
+  payload: Uint8Array,
+  flags: number,
+  base = NLMSG_HDRLEN,
+): NetlinkErrorMessage {
   if (payload.byteLength < 4 + NLMSG_HDRLEN) {
     throw new NetlinkParseError(`NLMSG_ERROR payload of ${payload.byteLength} bytes is too short`, base);
   }

@@ -2,8 +2,9 @@
  * struct ifinfomsg and the IFLA_* link attributes, both directions.
  * Decoding keeps every attribute it does not interpret in `unknown`.
  */
-import { type AttributeWriter, forEachAttribute, type RawAttribute, readAttr } from './attributes.js';
+
 import { formatMac } from './addresses.js';
+import { type AttributeWriter, forEachAttribute, type RawAttribute, readAttr } from './attributes.js';
 import { readCString, viewOf } from './bytes.js';
 import {
   IFF_RUNNING,
@@ -68,7 +69,15 @@ export function readIfInfoMsg(view: DataView, offset: number): IfInfoMsg {
   };
 }
 
-const OPER_STATES: OperState[] = ['unknown', 'notpresent', 'down', 'lowerlayerdown', 'testing', 'dormant', 'up'];
+const OPER_STATES: OperState[] = [
+  'unknown',
+  'notpresent',
+  'down',
+  'lowerlayerdown',
+  'testing',
+  'dormant',
+  'up',
+];
 
 /** IF_OPER_* number to its name (unknown numbers read as `unknown`). */
 export function operStateName(n: number): OperState {
@@ -206,7 +215,12 @@ export function decodeLinkBody(
           infoStart = vs;
           break;
         default:
-          msg.unknown.push({ type, nested: (rawType & 0x8000) !== 0, netByteOrder: (rawType & 0x4000) !== 0, value: v });
+          msg.unknown.push({
+            type,
+            nested: (rawType & 0x8000) !== 0,
+            netByteOrder: (rawType & 0x4000) !== 0,
+            value: v,
+          });
       }
     },
     0,

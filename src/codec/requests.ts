@@ -4,7 +4,6 @@
  */
 import { AttributeWriter } from './attributes.js';
 import {
-
   NETNSA_FD,
   NETNSA_NSID,
   NLM_F_ACK,
@@ -13,13 +12,13 @@ import {
   NLM_F_EXCL,
   NLM_F_REQUEST,
   NLMSG_HDRLEN,
+  RTA_DST,
   RTM_DELLINK,
   RTM_GETLINK,
   RTM_GETNSID,
   RTM_GETROUTE,
   RTM_NEWLINK,
   RTM_NEWNSID,
-  RTA_DST,
   RTMSG_LEN,
 } from './constants.js';
 import { encodeTunnelInfoData } from './eoip.js';
@@ -33,7 +32,12 @@ export const CREATE_FLAGS = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXC
 export const CHANGE_FLAGS = NLM_F_REQUEST | NLM_F_ACK;
 
 /** Build a whole message: header, then what `body` writes. */
-export function buildMessage(type: number, flags: number, seq: number, body: (w: AttributeWriter) => void): Uint8Array {
+export function buildMessage(
+  type: number,
+  flags: number,
+  seq: number,
+  body: (w: AttributeWriter) => void,
+): Uint8Array {
   const w = new AttributeWriter(128);
   w.zeros(NLMSG_HDRLEN);
   body(w);
@@ -63,7 +67,11 @@ export interface TunnelLinkExtras {
  * RTM_NEWLINK creating an eoip/eoipv6 tunnel. All of `extras` go in the same
  * message, so the kernel applies them atomically with the create.
  */
-export function buildCreateTunnelRequest(seq: number, params: TunnelParams, extras: TunnelLinkExtras = {}): Uint8Array {
+export function buildCreateTunnelRequest(
+  seq: number,
+  params: TunnelParams,
+  extras: TunnelLinkExtras = {},
+): Uint8Array {
   return buildNewLinkRequest(seq, CREATE_FLAGS, {
     ...extras,
     kind: params.kind,
@@ -102,7 +110,11 @@ export function buildGetLinkRequest(
 }
 
 /** RTM_DELLINK for one link. */
-export function buildDeleteLinkRequest(seq: number, link: LinkSelector, opts: { targetNsid?: number } = {}): Uint8Array {
+export function buildDeleteLinkRequest(
+  seq: number,
+  link: LinkSelector,
+  opts: { targetNsid?: number } = {},
+): Uint8Array {
   return buildNewLinkLike(RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, seq, link, opts);
 }
 
@@ -171,4 +183,3 @@ export function buildGetRouteRequest(seq: number, dst: Uint8Array): Uint8Array {
     w.bytes(RTA_DST, dst);
   });
 }
-

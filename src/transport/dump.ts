@@ -3,13 +3,24 @@
  * dump as interrupted, and the kind filter with its user-space fallback.
  */
 import { release } from 'node:os';
-import { IFINFOMSG_LEN, NLM_F_DUMP_FILTERED, NLMSG_HDRLEN, RTEXT_FILTER_SKIP_STATS, RTM_NEWLINK } from '../codec/constants.js';
+import {
+  IFINFOMSG_LEN,
+  NLM_F_DUMP_FILTERED,
+  NLMSG_HDRLEN,
+  RTEXT_FILTER_SKIP_STATS,
+  RTM_NEWLINK,
+} from '../codec/constants.js';
 import type { NetlinkHeader } from '../codec/header.js';
 import { decodeLinkBody, peekLinkKind } from '../codec/link.js';
 import { buildDumpLinksRequest } from '../codec/requests.js';
 import type { LinkMessage } from '../codec/types.js';
 import { DumpInterruptedError, kernelError } from './errors.js';
-import { type DumpSummary, NetlinkErrorAnswer, type NetlinkTransport, type RequestOptions } from './socket.js';
+import {
+  type DumpSummary,
+  NetlinkErrorAnswer,
+  type NetlinkTransport,
+  type RequestOptions,
+} from './socket.js';
 
 /** Options of {@link dumpLinks}. */
 export interface DumpLinksRequest extends RequestOptions {
@@ -52,7 +63,12 @@ function kernelFilters(): boolean {
 }
 
 /** Turn a NetlinkErrorAnswer into a typed kernel error; pass anything else through. */
-export function asKernelError(e: unknown, operation: Parameters<typeof kernelError>[0]['operation'], iface?: string, kind?: string): unknown {
+export function asKernelError(
+  e: unknown,
+  operation: Parameters<typeof kernelError>[0]['operation'],
+  iface?: string,
+  kind?: string,
+): unknown {
   if (!(e instanceof NetlinkErrorAnswer)) return e;
   const d: Parameters<typeof kernelError>[0] = { errno: e.errno, operation };
   if (iface !== undefined) d.interface = iface;
@@ -88,7 +104,9 @@ export async function dumpLinks(sock: NetlinkTransport, req: DumpLinksRequest = 
       }
       first = false;
       if (end - start < NLMSG_HDRLEN + IFINFOMSG_LEN) return;
-      out.push(decodeLinkBody(buf, new DataView(buf.buffer, buf.byteOffset), start, end, h.type, h.flags, h.seq));
+      out.push(
+        decodeLinkBody(buf, new DataView(buf.buffer, buf.byteOffset), start, end, h.type, h.flags, h.seq),
+      );
     };
     let summary: DumpSummary;
     try {

@@ -69,7 +69,9 @@ export class KernelError extends EoipError {
   constructor(d: KernelErrorDetails, summary?: string) {
     const code = errnoName(d.errno);
     const what = d.interface !== undefined ? `${d.operation} ${d.interface}` : d.operation;
-    const parts = [`${what}: ${summary ?? 'kernel refused'} (${code}${d.kernelMessage ? `: ${d.kernelMessage}` : ''})`];
+    const parts = [
+      `${what}: ${summary ?? 'kernel refused'} (${code}${d.kernelMessage ? `: ${d.kernelMessage}` : ''})`,
+    ];
     if (d.hint) parts.push(d.hint);
     super(parts.join('; '), code);
     this.errno = d.errno;

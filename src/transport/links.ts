@@ -6,13 +6,18 @@
 import { NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST } from '../codec/constants.js';
 import { Errno } from '../codec/errno.js';
 import { decodeLinkMessage, type LinkRequestBody } from '../codec/link.js';
-import { buildDeleteLinkRequest, buildGetLinkRequest, buildNewLinkRequest, type LinkSelector } from '../codec/requests.js';
+import {
+  buildDeleteLinkRequest,
+  buildGetLinkRequest,
+  buildNewLinkRequest,
+  type LinkSelector,
+} from '../codec/requests.js';
 import type { LinkMessage } from '../codec/types.js';
 import { asKernelError } from './dump.js';
 import type { NetlinkTransport, RequestOptions } from './socket.js';
 import { NetlinkErrorAnswer } from './socket.js';
 
-export { dumpLinks, type DumpLinksRequest } from './dump.js';
+export { type DumpLinksRequest, dumpLinks } from './dump.js';
 
 /** Options of the generic link operations. */
 export interface LinkOptions extends RequestOptions {
@@ -50,13 +55,20 @@ export async function getLink(
  * Create a link (NLM_F_CREATE | NLM_F_EXCL: an existing one is EEXIST, never
  * touched). Everything in `body` goes in one message, applied atomically.
  */
-export async function createLink(sock: NetlinkTransport, body: LinkRequestBody, opts: LinkOptions = {}): Promise<void> {
+export async function createLink(
+  sock: NetlinkTransport,
+  body: LinkRequestBody,
+  opts: LinkOptions = {},
+): Promise<void> {
   const b = opts.targetNsid !== undefined ? { ...body, targetNsid: opts.targetNsid } : body;
   try {
-    await sock.ack((seq) => buildNewLinkRequest(seq, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, b), {
-      ...opts,
-      operation: opts.operation ?? 'create',
-    });
+    await sock.ack(
+      (seq) => buildNewLinkRequest(seq, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, b),
+      {
+        ...opts,
+        operation: opts.operation ?? 'create',
+      },
+    );
   } catch (e) {
     throw asKernelError(e, 'create', body.name, body.kind);
   }
@@ -66,7 +78,11 @@ export async function createLink(sock: NetlinkTransport, body: LinkRequestBody, 
  * Change an existing link (no NLM_F_CREATE: a missing one is ENODEV).
  * `body.index` (or `body.name` without index) selects it.
  */
-export async function changeLink(sock: NetlinkTransport, body: LinkRequestBody, opts: LinkOptions = {}): Promise<void> {
+export async function changeLink(
+  sock: NetlinkTransport,
+  body: LinkRequestBody,
+  opts: LinkOptions = {},
+): Promise<void> {
   try {
     await sock.ack((seq) => buildNewLinkRequest(seq, NLM_F_REQUEST | NLM_F_ACK, body), {
       ...opts,
@@ -78,10 +94,19 @@ export async function changeLink(sock: NetlinkTransport, body: LinkRequestBody, 
 }
 
 /** Delete a link. */
-export async function deleteLink(sock: NetlinkTransport, sel: LinkSelector, opts: LinkOptions = {}): Promise<void> {
+export async function deleteLink(
+  sock: NetlinkTransport,
+  sel: LinkSelector,
+  opts: LinkOptions = {},
+): Promise<void> {
   try {
     await sock.ack(
-      (seq) => buildDeleteLinkRequest(seq, sel, opts.targetNsid !== undefined ? { targetNsid: opts.targetNsid } : {}),
+      (seq) =>
+        buildDeleteLinkRequest(
+          seq,
+          sel,
+          opts.targetNsid !== undefined ? { targetNsid: opts.targetNsid } : {},
+        ),
       { ...opts, operation: opts.operation ?? 'delete' },
     );
   } catch (e) {

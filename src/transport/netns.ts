@@ -38,7 +38,8 @@ async function getNsid(sock: NetlinkTransport, fd: number, opts: RequestOptions)
   let nsid = -1;
   // struct rtgenmsg (4 bytes padded) then NETNSA_* attributes.
   forEachAttribute(bytes, NLMSG_HDRLEN + 4, bytes.byteLength, (type, vs, ve) => {
-    if (type === NETNSA_NSID && ve - vs >= 4) nsid = new DataView(bytes.buffer, bytes.byteOffset + vs, 4).getInt32(0, true);
+    if (type === NETNSA_NSID && ve - vs >= 4)
+      nsid = new DataView(bytes.buffer, bytes.byteOffset + vs, 4).getInt32(0, true);
   });
   return nsid;
 }
@@ -47,7 +48,11 @@ async function getNsid(sock: NetlinkTransport, fd: number, opts: RequestOptions)
  * Open the namespace `ref` and get (or assign) its id. Throws SocketError
  * when the namespace file cannot be opened.
  */
-export async function openNetns(sock: NetlinkTransport, ref: NetnsRef, opts: RequestOptions = {}): Promise<NetnsHandle> {
+export async function openNetns(
+  sock: NetlinkTransport,
+  ref: NetnsRef,
+  opts: RequestOptions = {},
+): Promise<NetnsHandle> {
   const path = netnsPath(ref);
   let fd: number;
   try {

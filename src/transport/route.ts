@@ -2,9 +2,10 @@
  * Route lookup (RTM_GETROUTE): which source address the kernel would use to
  * reach a destination. Used for `local: 'auto'`.
  */
-import { forEachAttribute } from '../codec/attributes.js';
+
 import { formatIp, parseIp } from '../codec/addresses.js';
-import { NLMSG_HDRLEN, RTA_OIF, RTA_PREFSRC, RTMSG_LEN, RTM_NEWROUTE } from '../codec/constants.js';
+import { forEachAttribute } from '../codec/attributes.js';
+import { NLMSG_HDRLEN, RTA_OIF, RTA_PREFSRC, RTM_NEWROUTE, RTMSG_LEN } from '../codec/constants.js';
 import { readHeader } from '../codec/header.js';
 import { NetlinkParseError } from '../codec/parse-error.js';
 import { buildGetRouteRequest } from '../codec/requests.js';
@@ -20,12 +21,19 @@ export interface RouteAnswer {
 }
 
 /** Ask the kernel how it would reach `destination` (an IPv4 or IPv6 literal). */
-export async function lookupRoute(sock: NetlinkTransport, destination: string, opts: RequestOptions = {}): Promise<RouteAnswer> {
+export async function lookupRoute(
+  sock: NetlinkTransport,
+  destination: string,
+  opts: RequestOptions = {},
+): Promise<RouteAnswer> {
   const dst = parseIp(destination);
   if (!dst) throw new TypeError(`not an IP address: ${destination}`);
   let bytes: Uint8Array;
   try {
-    bytes = await sock.reply((seq) => buildGetRouteRequest(seq, dst.bytes), { ...opts, operation: opts.operation ?? 'route' });
+    bytes = await sock.reply((seq) => buildGetRouteRequest(seq, dst.bytes), {
+      ...opts,
+      operation: opts.operation ?? 'route',
+    });
   } catch (e) {
     throw asKernelError(e, 'route', destination);
   }
@@ -35,7 +43,8 @@ export async function lookupRoute(sock: NetlinkTransport, destination: string, o
   }
   const out: RouteAnswer = {};
   forEachAttribute(bytes, NLMSG_HDRLEN + RTMSG_LEN, bytes.byteLength, (type, vs, ve) => {
-    if (type === RTA_PREFSRC && (ve - vs === 4 || ve - vs === 16)) out.source = formatIp(bytes.subarray(vs, ve));
+    if (type === RTA_PREFSRC && (ve - vs === 4 || ve - vs === 16))
+      out.source = formatIp(bytes.subarray(vs, ve));
     else if (type === RTA_OIF && ve - vs >= 4) {
       out.outputIndex = new DataView(bytes.buffer, bytes.byteOffset + vs, 4).getUint32(0, true);
     }

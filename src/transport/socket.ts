@@ -238,7 +238,11 @@ export class NetlinkSocket implements NetlinkTransport {
    * Send a dump request; `visit` sees each message (views into the datagram:
    * copy what you keep). Dumps on one socket run one after the other.
    */
-  dump(build: (seq: number) => Uint8Array, visit: DumpVisitor, opts: RequestOptions = {}): Promise<DumpSummary> {
+  dump(
+    build: (seq: number) => Uint8Array,
+    visit: DumpVisitor,
+    opts: RequestOptions = {},
+  ): Promise<DumpSummary> {
     return this.start('dump', build, opts, visit) as Promise<DumpSummary>;
   }
 
@@ -322,10 +326,14 @@ export class NetlinkSocket implements NetlinkTransport {
     if (e.mode === 'dump') this.dumpActive = true;
     try {
       this.raw.send(e.bytes, { port: 0 }, (err) => {
-        if (err) this.fail(e.seq, new SocketError(`${e.operation}: sendmsg failed: ${err.message}`, err.errno, err));
+        if (err)
+          this.fail(e.seq, new SocketError(`${e.operation}: sendmsg failed: ${err.message}`, err.errno, err));
       });
     } catch (err) {
-      this.fail(e.seq, new SocketError(`${e.operation}: send failed: ${(err as Error).message}`, undefined, err));
+      this.fail(
+        e.seq,
+        new SocketError(`${e.operation}: send failed: ${(err as Error).message}`, undefined, err),
+      );
     }
   }
 
@@ -363,7 +371,8 @@ export class NetlinkSocket implements NetlinkTransport {
       forEachMessage(datagram, (h, start, end) => this.dispatch(h, datagram, start, end));
     } catch (e) {
       // A malformed datagram: fail whatever it was for, if we can tell; never throw into the socket.
-      const seq = datagram.byteLength >= 12 ? new DataView(datagram.buffer, datagram.byteOffset).getUint32(8, true) : 0;
+      const seq =
+        datagram.byteLength >= 12 ? new DataView(datagram.buffer, datagram.byteOffset).getUint32(8, true) : 0;
       if (this.pending.has(seq)) this.fail(seq, e);
     }
   }
@@ -372,12 +381,17 @@ export class NetlinkSocket implements NetlinkTransport {
     const p = h.seq !== 0 && h.pid === this.port ? this.pending.get(h.seq) : undefined;
     if (!p) {
       // Multicast notifications carry seq 0 (or another socket's seq when the kernel echoes a change).
-      if (h.type !== NLMSG_ERROR && h.type !== NLMSG_DONE && this.onEvent) this.onEvent(h, datagram, start, end);
+      if (h.type !== NLMSG_ERROR && h.type !== NLMSG_DONE && this.onEvent)
+        this.onEvent(h, datagram, start, end);
       return;
     }
     if (h.type === NLMSG_NOOP || h.type === NLMSG_OVERRUN) return;
     if (h.type === NLMSG_ERROR) {
-      const e = decodeErrorPayload(datagram.subarray(start + NLMSG_HDRLEN, end), h.flags, start + NLMSG_HDRLEN);
+      const e = decodeErrorPayload(
+        datagram.subarray(start + NLMSG_HDRLEN, end),
+        h.flags,
+        start + NLMSG_HDRLEN,
+      );
       if (e.errno === 0) {
         // A success ACK. For dumps and replies it only appears with NLM_F_ACK; treat as the end.
         this.succeed(p, p.mode === 'dump' ? p.summary : p.echo);
@@ -392,7 +406,10 @@ export class NetlinkSocket implements NetlinkTransport {
       if (h.type === NLMSG_DONE) {
         // NLMSG_DONE carries an int error; a negative one means the dump failed.
         if (end - start >= NLMSG_HDRLEN + 4) {
-          const code = new DataView(datagram.buffer, datagram.byteOffset + start + NLMSG_HDRLEN, 4).getInt32(0, true);
+          const code = new DataView(datagram.buffer, datagram.byteOffset + start + NLMSG_HDRLEN, 4).getInt32(
+            0,
+            true,
+          );
           if (code < 0) {
             this.fail(p.seq, new NetlinkErrorAnswer(-code));
             return;

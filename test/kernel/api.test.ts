@@ -34,7 +34,15 @@ describe.skipIf(!canUseKernel)('tunnel API on a kernel without the eoip module',
   it('createTunnel rejects with KindNotAvailableError (EOPNOTSUPP) and leaves no link', async () => {
     const before = linkNames();
     const err = await client
-      .createTunnel({ name: 'hq', tunnelId: 100, local: '192.0.2.10', remote: '198.51.100.7', master: br, mtu: 1500, up: true })
+      .createTunnel({
+        name: 'hq',
+        tunnelId: 100,
+        local: '192.0.2.10',
+        remote: '198.51.100.7',
+        master: br,
+        mtu: 1500,
+        up: true,
+      })
       .catch((e) => e);
     expect(err).toBeInstanceOf(KindNotAvailableError);
     expect(err).toMatchObject({ errno: 95, code: 'EOPNOTSUPP', operation: 'create', interface: 'hq' });
@@ -51,7 +59,9 @@ describe.skipIf(!canUseKernel)('tunnel API on a kernel without the eoip module',
 
   it('a master that does not exist is refused before sending, and leaves no link', async () => {
     const before = linkNames();
-    const err = await client.createTunnel({ name: 'x1', tunnelId: 1, remote: '198.51.100.7', master: 'nobr0' }).catch((e) => e);
+    const err = await client
+      .createTunnel({ name: 'x1', tunnelId: 1, remote: '198.51.100.7', master: 'nobr0' })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(InvalidArgumentError);
     expect(err.field).toBe('master');
     expect(linkNames()).toEqual(before);
@@ -87,7 +97,9 @@ describe.skipIf(!canUseKernel)('tunnel API on a kernel without the eoip module',
     expect(m.name).toBe('hq6');
     // The derived MAC is locally administered and unicast, and stable.
     expect(m.address).toMatch(/^[0-9a-f][26ae]:/);
-    const again = decodeLinkMessage((await client.planCreateTunnel({ tunnelId: 4000, remote: 'fd00:77::99', address: 'auto' })).bytes);
+    const again = decodeLinkMessage(
+      (await client.planCreateTunnel({ tunnelId: 4000, remote: 'fd00:77::99', address: 'auto' })).bytes,
+    );
     expect(again.address).toBe(m.address);
   });
 

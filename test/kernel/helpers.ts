@@ -34,7 +34,14 @@ export const canUseKernel: boolean = (() => {
 })();
 
 /** `ip -j link show` in the current namespace, as objects. */
-export function ipLinks(extra: string[] = []): Array<{ ifname: string; ifindex: number; mtu: number; master?: string; flags: string[]; linkinfo?: { info_kind?: string } }> {
+export function ipLinks(extra: string[] = []): Array<{
+  ifname: string;
+  ifindex: number;
+  mtu: number;
+  master?: string;
+  flags: string[];
+  linkinfo?: { info_kind?: string };
+}> {
   return JSON.parse(execFileSync('ip', ['-j', '-d', 'link', 'show', ...extra], { encoding: 'utf8' }) || '[]');
 }
 

@@ -4,11 +4,11 @@
  * guarantee, so bridge/veth/vxlan/ifb are used).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IFLA_IFNAME } from '../../src/codec/constants.js';
 import type { AttributeWriter } from '../../src/codec/attributes.js';
-import { dumpLinks, createLink, changeLink, deleteLink, getLink } from '../../src/transport/links.js';
+import { IFLA_IFNAME } from '../../src/codec/constants.js';
+import { KernelError, LinkNotFoundError, TunnelExistsError } from '../../src/transport/errors.js';
+import { changeLink, createLink, deleteLink, dumpLinks, getLink } from '../../src/transport/links.js';
 import { NetlinkSocket } from '../../src/transport/socket.js';
-import { LinkNotFoundError, TunnelExistsError, KernelError } from '../../src/transport/errors.js';
 import { canUseKernel, ipLinks, linkNames, uniqueName } from './helpers.js';
 
 /** IFLA_INFO_DATA of a vxlan: VNI and UDP port (big endian). */
@@ -42,7 +42,14 @@ describe.skipIf(!canUseKernel)('generic link layer on the real kernel', () => {
     await createLink(sock, { name: br, kind: 'bridge' });
     const bridge = await getLink(sock, { name: br });
     expect(bridge?.linkInfo?.kind).toBe('bridge');
-    await createLink(sock, { name: vx, kind: 'vxlan', infoData: vxlanData(4242), mtu: 1400, master: bridge!.index, up: true });
+    await createLink(sock, {
+      name: vx,
+      kind: 'vxlan',
+      infoData: vxlanData(4242),
+      mtu: 1400,
+      master: bridge!.index,
+      up: true,
+    });
     const got = await getLink(sock, { name: vx });
     expect(got).toMatchObject({ name: vx, mtu: 1400, master: bridge!.index });
     expect(got!.linkInfo?.kind).toBe('vxlan');
@@ -90,7 +97,12 @@ describe.skipIf(!canUseKernel)('generic link layer on the real kernel', () => {
   it('leaves nothing behind when a create with a missing master fails', async () => {
     const before = linkNames();
     const vx = uniqueName('vm');
-    const err = await createLink(sock, { name: vx, kind: 'vxlan', infoData: vxlanData(77), master: 999999 }).catch((e) => e);
+    const err = await createLink(sock, {
+      name: vx,
+      kind: 'vxlan',
+      infoData: vxlanData(77),
+      master: 999999,
+    }).catch((e) => e);
     expect(err).toBeInstanceOf(KernelError);
     expect(err.errno).toBeGreaterThan(0);
     expect(linkNames()).toEqual(before);

@@ -70,7 +70,14 @@ describe('changeTunnel: read, merge, send the full state', () => {
     expect(m.flags).toBe(0x5); // REQUEST|ACK: never CREATE, so a missing link cannot be created
     expect(m.link.index).toBe(11);
     expect(m.link.name).toBeUndefined();
-    expect(m.link.tunnel).toMatchObject({ tunnelId: 1234, local: '10.0.0.1', remote: '10.0.0.4', link: 0, ttl: 64, tos: 255 });
+    expect(m.link.tunnel).toMatchObject({
+      tunnelId: 1234,
+      local: '10.0.0.1',
+      remote: '10.0.0.4',
+      link: 0,
+      ttl: 64,
+      tos: 255,
+    });
     // Keepalive untouched: not sent, so the driver keeps it.
     expect(m.link.tunnel!.keepalive).toBeNull();
   });
@@ -133,7 +140,13 @@ describe('changeTunnel: read, merge, send the full state', () => {
     expect(t.mutations[0]!.link.tunnel!.tunnelId).toBe(700);
     const restore = t.mutations[1]!;
     expect(restore.link.name).toBeUndefined();
-    expect(restore.link.tunnel).toMatchObject({ tunnelId: 7, local: '10.0.0.1', remote: '10.0.0.2', ttl: 0, tos: 0 });
+    expect(restore.link.tunnel).toMatchObject({
+      tunnelId: 7,
+      local: '10.0.0.1',
+      remote: '10.0.0.2',
+      ttl: 0,
+      tos: 0,
+    });
   });
 });
 

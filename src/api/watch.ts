@@ -1,0 +1,301 @@
+/**
+ * watchTunnels: tunnel events from the kernel's link notifications, with
+ * the tunnel's previous state, and a resync when events were lost.
+ */
+import { RTM_DELLINK } from '../codec/constants.js';
+import type { LinkMessage, Tunnel, TunnelKind } from '../codec/types.js';
+import { dumpLinks } from '../transport/dump.js';
+import { type LinkSubscription, subscribeLinks } from '../transport/events.js';
+import type { NetlinkTransport } from '../transport/socket.js';
+import { InvalidArgumentError } from './errors.js';
+
+/** An item (tunnel or link) appeared, changed or disappeared. */
+export interface WatchChange<T> {
+  /** What happened. */
+  type: 'added' | 'changed' | 'removed';
+  /** The item now (for `removed`: as it was last seen). */
+  tunnel: T;
+  /** For `changed`: the item before the change. */
+  previous?: T;
+}
+
+/** Events were lost (the socket overflowed): the differences were emitted, and this closes the resync. */
+export interface WatchResync<T> {
+  type: 'resync';
+  /** Every item after the resync. */
+  tunnels: T[];
+}
+
+/** A tunnel appeared, changed or disappeared. */
+export type TunnelChange = WatchChange<Tunnel>;
+/** What {@link watchTunnels} yields. */
+export type TunnelEvent = WatchChange<Tunnel> | WatchResync<Tunnel>;
+/** What {@link watchLinks} yields (`tunnel` holds the link). */
+export type LinkEvent = WatchChange<LinkMessage> | WatchResync<LinkMessage>;
+
+/** Options of {@link watchTunnels}. */
+export interface WatchOptions {
+  /** Only this kind; default both. */
+  kind?: TunnelKind;
+  /** Stop watching: the iteration ends. */
+  signal?: AbortSignal;
+  /** Emit an `added` event for each tunnel that exists when watching starts. Default false. */
+  initial?: boolean;
+  /** Receive buffer for events in bytes (default 4 MiB; the kernel caps it at net.core.rmem_max). */
+  recvBufferSize?: number;
+}
+
+/** Fields compared to decide whether a notification changed anything users see (counters excluded). */
+function sameTunnel(a: Tunnel, b: Tunnel): boolean {
+  return (
+    a.name === b.name &&
+    a.tunnelId === b.tunnelId &&
+    a.local === b.local &&
+    a.remote === b.remote &&
+    a.link === b.link &&
+    a.ttl === b.ttl &&
+    a.tos === b.tos &&
+    a.keepalive?.interval === b.keepalive?.interval &&
+    a.keepalive?.retries === b.keepalive?.retries &&
+    a.mtu === b.mtu &&
+    a.address === b.address &&
+    a.flags === b.flags &&
+    a.operState === b.operState &&
+    a.master === b.master &&
+    a.carrier === b.carrier
+  );
+}
+
+/** What a watcher needs to know about the items it follows. */
+export interface WatchSpec<T extends { index: number }> {
+  kinds: string[];
+  project: (msg: LinkMessage) => T | undefined;
+  same: (a: T, b: T) => boolean;
+  signal?: AbortSignal | undefined;
+  initial?: boolean | undefined;
+  recvBufferSize?: number | undefined;
+  /** How to subscribe (tests replace the kernel here). */
+  subscribe?: (sub: LinkSubscription) => WatchSocket;
+}
+
+/** What a watcher needs from its event socket: requests (for the initial read and resyncs) and close. */
+export type WatchSocket = NetlinkTransport & { readonly isClosed: boolean };
+
+function sameLink(a: LinkMessage, b: LinkMessage): boolean {
+  return (
+    a.name === b.name &&
+    a.mtu === b.mtu &&
+    a.address === b.address &&
+    a.flags === b.flags &&
+    a.operState === b.operState &&
+    a.master === b.master &&
+    a.carrier === b.carrier &&
+    a.link === b.link
+  );
+}
+
+/**
+ * Tunnel events in kernel order, until `signal` aborts or `return()` is
+ * called (e.g. `break` out of `for await`). Keepalive liveness shows as a
+ * `changed` event whose `running` flipped. When the kernel drops events
+ * (socket overflow), the watcher re-reads all tunnels, emits the differences,
+ * then a `resync` event: nothing is missed silently.
+ *
+ * @example
+ * ```ts
+ * const ac = new AbortController();
+ * for await (const ev of watchTunnels({ signal: ac.signal })) {
+ *   if (ev.type === 'changed' && ev.previous?.running !== ev.tunnel.running) {
+ *     console.log(`${ev.tunnel.name} is ${ev.tunnel.running ? 'up' : 'down'}`);
+ *   }
+ * }
+ * ```
+ */
+export function watchTunnels(opts: WatchOptions = {}): AsyncIterableIterator<TunnelEvent> {
+  if (opts.kind !== undefined && opts.kind !== 'eoip' && opts.kind !== 'eoipv6') {
+    throw new InvalidArgumentError('kind', opts.kind, "'eoip' or 'eoipv6'");
+  }
+  return createWatcher<Tunnel>({
+    kinds: opts.kind ? [opts.kind] : ['eoip', 'eoipv6'],
+    project: (m) => m.tunnel,
+    same: sameTunnel,
+    signal: opts.signal,
+    initial: opts.initial,
+    recvBufferSize: opts.recvBufferSize,
+  });
+}
+
+/**
+ * Events of links of any kind (e.g. the bridge a tunnel is enslaved to), with
+ * the same guarantees as {@link watchTunnels}. Counter-only updates are not events.
+ */
+export function watchLinks(
+  opts: { kind: string } & Omit<WatchOptions, 'kind'>,
+): AsyncIterableIterator<LinkEvent> {
+  if (typeof opts.kind !== 'string' || opts.kind === '')
+    throw new InvalidArgumentError('kind', opts.kind, 'a link kind');
+  return createWatcher<LinkMessage>({
+    kinds: [opts.kind],
+    project: (m) => m,
+    same: sameLink,
+    signal: opts.signal,
+    initial: opts.initial,
+    recvBufferSize: opts.recvBufferSize,
+  });
+}
+
+/** The watcher behind {@link watchTunnels} and {@link watchLinks}. @internal */
+export function createWatcher<T extends { index: number }>(
+  spec: WatchSpec<T>,
+): AsyncIterableIterator<WatchChange<T> | WatchResync<T>> {
+  type Ev = WatchChange<T> | WatchResync<T>;
+  const state = new Map<number, T>();
+  const queue: Ev[] = [];
+  let waiter: ((r: IteratorResult<Ev>) => void) | undefined;
+  let failure: unknown;
+  let done = false;
+  let ready = false;
+  /** Notifications that arrived while the first list was being read. */
+  const early: LinkMessage[] = [];
+  let resyncing = false;
+
+  const emit = (ev: Ev) => {
+    if (done) return;
+    if (waiter) {
+      const w = waiter;
+      waiter = undefined;
+      w({ value: ev, done: false });
+    } else queue.push(ev);
+  };
+
+  const update = (item: T) => {
+    const prev = state.get(item.index);
+    state.set(item.index, item);
+    if (prev === undefined) emit({ type: 'added', tunnel: item });
+    else if (!spec.same(prev, item)) emit({ type: 'changed', tunnel: item, previous: prev });
+  };
+
+  const apply = (msg: LinkMessage) => {
+    const item = spec.project(msg);
+    if (!item) return;
+    if (msg.messageType === RTM_DELLINK) {
+      const prev = state.get(item.index);
+      if (state.delete(item.index)) emit({ type: 'removed', tunnel: prev ?? item });
+      return;
+    }
+    update(item);
+  };
+
+  const readAll = async (s: WatchSocket): Promise<T[]> => {
+    const out: T[] = [];
+    for (const kind of spec.kinds) {
+      for (const l of await dumpLinks(s, { kind, stats: false })) {
+        const item = spec.project(l);
+        if (item) out.push(item);
+      }
+    }
+    return out.sort((a, b) => a.index - b.index);
+  };
+
+  const finish = (err?: unknown) => {
+    if (done) return;
+    if (err !== undefined) failure = err;
+    done = true;
+    sock.close();
+    spec.signal?.removeEventListener('abort', onAbort);
+    if (waiter) {
+      const w = waiter;
+      waiter = undefined;
+      w({ value: undefined, done: true });
+    }
+  };
+
+  const resync = async () => {
+    if (resyncing || done) return;
+    resyncing = true;
+    try {
+      const now = await readAll(sock);
+      const seen = new Set<number>();
+      for (const item of now) {
+        seen.add(item.index);
+        update(item);
+      }
+      for (const [index, item] of [...state]) {
+        if (!seen.has(index)) {
+          state.delete(index);
+          emit({ type: 'removed', tunnel: item });
+        }
+      }
+      emit({ type: 'resync', tunnels: now });
+    } catch (e) {
+      finish(e);
+    } finally {
+      resyncing = false;
+    }
+  };
+
+  const sock = (spec.subscribe ?? subscribeLinks)({
+    kinds: spec.kinds,
+    ...(spec.recvBufferSize !== undefined ? { recvBufferSize: spec.recvBufferSize } : {}),
+    onLink: (msg) => {
+      if (!ready) early.push(msg);
+      else apply(msg);
+    },
+    onLost: (err) => {
+      // ENOBUFS: events were dropped but the socket lives on. Anything else ends the watch.
+      if ((err as { errno?: number }).errno === 105 && !sock.isClosed) void resync();
+      else finish(err);
+    },
+  });
+
+  const onAbort = () => finish();
+  if (spec.signal?.aborted) finish();
+  else spec.signal?.addEventListener('abort', onAbort, { once: true });
+
+  // Subscribed first, then read: nothing that happens in between is lost.
+  if (!done) {
+    void readAll(sock).then(
+      (items) => {
+        for (const item of items) {
+          state.set(item.index, item);
+          if (spec.initial) emit({ type: 'added', tunnel: item });
+        }
+        ready = true;
+        for (const m of early.splice(0)) apply(m);
+      },
+      (e) => finish(e),
+    );
+  }
+
+  const iterator: AsyncIterableIterator<Ev> = {
+    next(): Promise<IteratorResult<Ev>> {
+      const ev = queue.shift();
+      if (ev) return Promise.resolve({ value: ev, done: false });
+      if (done) {
+        if (failure !== undefined) {
+          const f = failure;
+          failure = undefined;
+          return Promise.reject(f);
+        }
+        return Promise.resolve({ value: undefined, done: true });
+      }
+      return new Promise((resolve, reject) => {
+        waiter = (r) => {
+          if (r.done && failure !== undefined) {
+            const f = failure;
+            failure = undefined;
+            reject(f);
+          } else resolve(r);
+        };
+      });
+    },
+    return(): Promise<IteratorResult<Ev>> {
+      finish();
+      return Promise.resolve({ value: undefined, done: true });
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  return iterator;
+}
