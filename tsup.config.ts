@@ -3,7 +3,7 @@ import { defineConfig } from 'tsup';
 export default defineConfig([
   {
     // The library: ESM + CJS + declarations.
-    entry: { index: 'src/index.ts' },
+    entry: { index: "src/index.ts", "netns-child": "src/api/netns-child.ts" },
     format: ['esm', 'cjs'],
     dts: true,
     sourcemap: true,

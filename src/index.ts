@@ -6,6 +6,8 @@
  */
 
 export { type ClientOptions, EoipClient, type PlannedRequest, type TunnelTarget } from './api/client.js';
+// Diagnostics
+export { type DoctorCheck, hasNetAdmin, probeKind, runDoctor, tunnelChecks } from './api/doctor.js';
 // Errors
 export {
   AbortedError,
@@ -54,8 +56,29 @@ export type {
   TunnelSpec,
 } from './api/types.js';
 export { deriveTunnelMac } from './api/validate.js';
+// Watching
+export {
+  type LinkEvent,
+  type TunnelChange,
+  type TunnelEvent,
+  type WatchChange,
+  type WatchOptions,
+  type WatchResync,
+  watchLinks,
+  watchTunnels,
+} from './api/watch.js';
 export type { RawAttribute } from './codec/attributes.js';
 export { AttributeWriter } from './codec/attributes.js';
+export {
+  type DescribedAttribute,
+  type DescribedErrorCode,
+  type DescribedExtAckTlv,
+  type DescribedHeader,
+  type DescribedIfInfoMsg,
+  type DescribedMessage,
+  type DescribedNlmsgErr,
+  describeMessage,
+} from './codec/describe.js';
 export { decodeErrorPayload, type ExtendedAck, type NetlinkErrorMessage } from './codec/error.js';
 export { type NetlinkHeader, type NetlinkMessage, splitMessages } from './codec/header.js';
 // Codec: bytes <-> values, no I/O
@@ -74,3 +97,21 @@ export {
   type TunnelLinkExtras,
 } from './codec/requests.js';
 export type { LinkInfo, LinkMessage } from './codec/types.js';
+export type { DumpLinksRequest } from './transport/dump.js';
+// Generic link layer (bridges, underlay devices, …) and the socket under it
+export {
+  changeLink,
+  createLink,
+  deleteLink,
+  dumpLinks,
+  getLink,
+  type LinkOptions,
+} from './transport/links.js';
+export {
+  type DumpSummary,
+  type DumpVisitor,
+  NetlinkSocket,
+  type NetlinkTransport,
+  type RequestOptions,
+  type SocketOptions,
+} from './transport/socket.js';

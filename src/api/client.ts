@@ -3,6 +3,7 @@
  * tunnels.ts open a client, run one operation and close it.
  */
 import { formatIPv4, formatIPv6, parseIp, parseMac } from '../codec/addresses.js';
+import { fromHex } from '../codec/bytes.js';
 import { NLM_F_ECHO, RTM_NEWLINK } from '../codec/constants.js';
 import { encodeTunnelInfoData, isTunnelKind } from '../codec/eoip.js';
 import { decodeLinkMessage, type LinkRequestBody } from '../codec/link.js';
@@ -20,6 +21,7 @@ import { type NetnsHandle, openNetns } from '../transport/netns.js';
 import { lookupRoute } from '../transport/route.js';
 import { NetlinkSocket, type NetlinkTransport, type RequestOptions } from '../transport/socket.js';
 import { EoipError, InvalidArgumentError, LinkNotFoundError, NotATunnelError } from './errors.js';
+import { changeInNetns, type NetnsChildRequest } from './netns-exec.js';
 import type {
   LinkRef,
   ListTunnelsOptions,
@@ -409,7 +411,16 @@ export class EoipClient {
     patch: TunnelPatch,
     opts?: OperationOptions,
   ): Promise<PlannedRequest> {
-    this.refuseForeignChange();
+    if (this.ns) {
+      const a = await changeInNetns(
+        this.ns.path,
+        this.childRequest('plan', target, patch, opts),
+        opts?.signal,
+      );
+      const plan: PlannedRequest = { operation: 'change', bytes: fromHex(a.planHex ?? '') };
+      if (a.interface !== undefined) plan.interface = a.interface;
+      return plan;
+    }
     const { current, params, extras, touchesParams } = await this.prepareChange(target, patch, opts);
     const bytes = buildNewLinkRequest(
       0,
@@ -419,15 +430,14 @@ export class EoipClient {
     return { operation: 'change', interface: current.name, bytes };
   }
 
-  private refuseForeignChange(): void {
-    if (this.ns) {
-      // The kernel resolves RTM_NEWLINK changes in the socket's own namespace
-      // only; IFLA_TARGET_NETNSID there would *move* a device instead.
-      throw new EoipError(
-        'change: the kernel cannot change a link in another namespace over netlink; run the change inside that namespace (e.g. `ip netns exec NAME eoip set …`)',
-        'NETNS_UNSUPPORTED',
-      );
-    }
+  private childRequest(
+    op: NetnsChildRequest['op'],
+    target: TunnelTarget,
+    patch: TunnelPatch,
+    opts?: OperationOptions,
+  ): NetnsChildRequest {
+    const timeout = opts?.timeout ?? this.defaultTimeout;
+    return { op, target, patch, ...(timeout !== undefined ? { timeout } : {}) };
   }
 
   /**
@@ -442,7 +452,17 @@ export class EoipClient {
    * ```
    */
   async changeTunnel(target: TunnelTarget, patch: TunnelPatch, opts?: OperationOptions): Promise<Tunnel> {
-    this.refuseForeignChange();
+    if (this.ns) {
+      // The kernel resolves RTM_NEWLINK changes in the socket's own namespace
+      // only (IFLA_TARGET_NETNSID there would *move* a device): a helper
+      // process placed in the namespace makes the change.
+      const a = await changeInNetns(
+        this.ns.path,
+        this.childRequest('change', target, patch, opts),
+        opts?.signal,
+      );
+      return a.tunnel!;
+    }
     const { current, params, extras, touchesParams } = await this.prepareChange(target, patch, opts);
     const body = this.changeBody(current.index, touchesParams ? params : undefined, extras);
     const hasExtras = Object.keys(extras).length > 0;

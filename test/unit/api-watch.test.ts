@@ -103,9 +103,7 @@ describe('watchTunnels logic', () => {
       evs.push(ev);
       if (ev.type === 'resync') break;
     }
-    const changes = evs
-      .filter((e) => e.type !== 'resync')
-      .map((e) => e.type !== 'resync' && `${e.type} ${e.tunnel.name}`);
+    const changes = evs.flatMap((e) => (e.type === 'resync' ? [] : [`${e.type} ${e.tunnel.name}`]));
     expect(changes.sort()).toEqual(['changed e_up', 'removed v6_basic']);
     const last = evs.at(-1)!;
     expect(last.type === 'resync' && last.tunnels.length).toBe(table.filter((l) => l.tunnel).length - 1);
