@@ -1,0 +1,52 @@
+/**
+ * The `eoip` command as a function: parse, then help, version, or run a
+ * kernel command. Parsing, help and version load nothing else; the library is
+ * loaded only by the commands that talk to the kernel.
+ */
+import pkg from '../../package.json' with { type: 'json' };
+import { type ParsedCommand, parseArgs, UsageError } from './grammar.js';
+import { helpText } from './help.js';
+import type { CliIo } from './run.js';
+
+/** `eoip-netlink <version>`: the package version, inlined at build time. */
+export const VERSION_LINE = `${pkg.name} ${pkg.version}`;
+
+const processIo: CliIo = {
+  stdout: (text) => {
+    process.stdout.write(text);
+  },
+  stderr: (text) => {
+    process.stderr.write(text);
+  },
+};
+
+/**
+ * Run `eoip` with these arguments (without `node` and the script) and return
+ * the exit status.
+ */
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  let cmd: ParsedCommand;
+  try {
+    cmd = parseArgs(argv);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.stderr(`eoip: ${e.message}\n`);
+    return 1;
+  }
+  switch (cmd.command) {
+    case 'help':
+      io.stdout(helpText(cmd.topic));
+      return 0;
+    case 'version':
+      io.stdout(
+        cmd.global.json
+          ? `${JSON.stringify({ name: pkg.name, version: pkg.version }, null, cmd.global.pretty ? 2 : undefined)}\n`
+          : `${VERSION_LINE}\n`,
+      );
+      return 0;
+    default: {
+      const { execute } = await import('./run.js');
+      return execute(cmd, io);
+    }
+  }
+}

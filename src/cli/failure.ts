@@ -1,0 +1,74 @@
+/**
+ * How a failure is reported: one line on stderr and an exit status.
+ * 1 = bad usage or input refused before anything was sent; 2 = the kernel
+ * refused, or another runtime failure.
+ */
+import { EoipError, InvalidArgumentError, NotATunnelError } from '../api/errors.js';
+import { parseUnsigned, type RawValues, UsageError } from './grammar.js';
+
+/** Exit statuses of `eoip`. */
+export const EXIT_OK = 0;
+/** Bad usage, invalid input, or an interface that is not a tunnel: nothing was sent. */
+export const EXIT_USAGE = 1;
+/** The kernel refused the request, or another runtime failure. */
+export const EXIT_FAILURE = 2;
+
+/** A failure as the command reports it. */
+export interface Failure {
+  /** One line, without the `eoip: ` prefix and without a newline. */
+  message: string;
+  /** The exit status. */
+  exitCode: 1 | 2;
+}
+
+/** Library field names that differ from the option words. */
+const FIELD_WORDS: Record<string, string> = {
+  tunnelId: 'tunnel-id',
+  'keepalive.interval': 'keepalive',
+  'keepalive.retries': 'keepalive',
+  target: 'name',
+};
+
+/**
+ * The command line word for a library field name (`tunnelId` → `tunnel-id`,
+ * `keepalive.interval` → `keepalive`, `target` → `name`); others are unchanged.
+ */
+export function optionWord(field: string): string {
+  return FIELD_WORDS[field] ?? field;
+}
+
+function showValue(raw: string | undefined, value: unknown): string {
+  if (raw !== undefined) return parseUnsigned(raw) !== undefined ? raw : JSON.stringify(raw);
+  if (typeof value === 'string') return JSON.stringify(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, '; ');
+}
+
+/**
+ * Map any error to its one-line message and exit status. Library field
+ * names are turned back into option words, and the value shown is the text
+ * the user typed.
+ *
+ * @param raw what the user typed per option word (for the value shown)
+ */
+export function describeFailure(e: unknown, raw: RawValues = {}): Failure {
+  if (e instanceof UsageError) return { message: oneLine(e.message), exitCode: EXIT_USAGE };
+  if (e instanceof InvalidArgumentError) {
+    const word = optionWord(e.field);
+    return {
+      message: oneLine(`invalid ${word}: ${showValue(raw[word], e.value)} (allowed: ${e.allowed})`),
+      exitCode: EXIT_USAGE,
+    };
+  }
+  if (e instanceof NotATunnelError) return { message: oneLine(e.message), exitCode: EXIT_USAGE };
+  if (e instanceof EoipError) return { message: oneLine(e.message), exitCode: EXIT_FAILURE };
+  if (e instanceof Error) return { message: oneLine(e.message || e.name), exitCode: EXIT_FAILURE };
+  return { message: oneLine(String(e)), exitCode: EXIT_FAILURE };
+}

@@ -1,0 +1,636 @@
+/**
+ * The `eoip` command line grammar: words, abbreviations, numbers and the
+ * translation of an argument vector into one {@link ParsedCommand}. Pure: no
+ * I/O and no runtime imports, so `eoip help` and `eoip version` load nothing else.
+ */
+import type { KeepaliveInput, LinkRef, TunnelKind, TunnelPatch, TunnelSpec } from '../api/types.js';
+
+/** Bad usage: an unknown or ambiguous word, a missing or malformed value. Exit status 1. */
+export class UsageError extends Error {
+  /** The command concerned, when known (for the `try 'eoip help …'` hint). */
+  readonly command: CommandName | undefined;
+  /** The option word at fault, when there is one (e.g. `tunnel-id`). */
+  readonly field: string | undefined;
+
+  /**
+   * @param message one line, without the `eoip: ` prefix
+   * @param command the command concerned
+   * @param field the option word at fault
+   */
+  constructor(message: string, command?: CommandName, field?: string) {
+    super(message);
+    this.name = 'UsageError';
+    this.command = command;
+    this.field = field;
+  }
+}
+
+// --- words and abbreviations -------------------------------------------------
+
+/** One word of a vocabulary: what the user may type and what it means. */
+export interface Word<M extends string> {
+  /** The word as typed in full. */
+  word: string;
+  /** What it stands for (aliases share a meaning: `new` and `add` both mean `add`). */
+  meaning: M;
+  /** Whether the reference C tool knows this word (its abbreviations must keep working). */
+  reference: boolean;
+}
+
+/** The outcome of {@link resolveWord}. */
+export type Resolution<M extends string> =
+  | { ok: true; meaning: M; word: string }
+  | { ok: false; reason: 'unknown' | 'ambiguous'; candidates: string[] };
+
+function prefixMatches<M extends string>(
+  input: string,
+  words: readonly Word<M>[],
+): { words: Word<M>[]; meanings: M[] } {
+  const hits = words.filter((w) => w.word.startsWith(input));
+  return { words: hits, meanings: [...new Set(hits.map((w) => w.meaning))] };
+}
+
+/**
+ * Resolve a possibly abbreviated word:
+ * 1. an exact word always wins;
+ * 2. a prefix of the reference tool's words resolves among those words only,
+ *    so abbreviations that work with the reference keep their meaning when
+ *    new words share the prefix (`a` stays `add`), and prefixes ambiguous in
+ *    the reference stay ambiguous (`t`: tunnel-id, tid, ttl, tos);
+ * 3. otherwise the prefix resolves among the new words.
+ *
+ * Aliases of one meaning never make a prefix ambiguous (`d` is `del`/`delete`).
+ *
+ * @example
+ * ```ts
+ * resolveWord('tu', OPTION_WORDS); // { ok: true, meaning: 'tunnel-id', word: 'tunnel-id' }
+ * resolveWord('l', OPTION_WORDS);  // { ok: false, reason: 'ambiguous', candidates: ['local', 'link'] }
+ * ```
+ */
+export function resolveWord<M extends string>(input: string, words: readonly Word<M>[]): Resolution<M> {
+  if (input === '') return { ok: false, reason: 'unknown', candidates: [] };
+  const exact = words.find((w) => w.word === input);
+  if (exact) return { ok: true, meaning: exact.meaning, word: exact.word };
+  for (const group of [words.filter((w) => w.reference), words.filter((w) => !w.reference)]) {
+    const m = prefixMatches(input, group);
+    if (m.meanings.length === 1) return { ok: true, meaning: m.meanings[0]!, word: m.words[0]!.word };
+    if (m.meanings.length > 1) {
+      return {
+        ok: false,
+        reason: 'ambiguous',
+        candidates: prefixMatches(input, words).words.map((w) => w.word),
+      };
+    }
+  }
+  return { ok: false, reason: 'unknown', candidates: [] };
+}
+
+/** The commands, by their canonical name. */
+export type CommandName = 'add' | 'set' | 'list' | 'delete' | 'version' | 'help';
+
+/** Command words: the reference tool's, then `del`/`delete`. */
+export const COMMAND_WORDS: readonly Word<CommandName>[] = [
+  { word: 'add', meaning: 'add', reference: true },
+  { word: 'new', meaning: 'add', reference: true },
+  { word: 'set', meaning: 'set', reference: true },
+  { word: 'change', meaning: 'set', reference: true },
+  { word: 'list', meaning: 'list', reference: true },
+  { word: 'show', meaning: 'list', reference: true },
+  { word: 'version', meaning: 'version', reference: true },
+  { word: 'help', meaning: 'help', reference: true },
+  { word: 'del', meaning: 'delete', reference: false },
+  { word: 'delete', meaning: 'delete', reference: false },
+];
+
+/** Options of `add` and `set`, by their canonical word. */
+export type TunnelOption =
+  | 'name'
+  | 'tunnel-id'
+  | 'local'
+  | 'remote'
+  | 'link'
+  | 'ttl'
+  | 'tos'
+  | 'keepalive'
+  | 'mtu'
+  | 'address'
+  | 'master'
+  | 'up'
+  | 'down';
+
+/** Option words of `add` and `set`: the reference tool's, then the new ones. */
+export const OPTION_WORDS: readonly Word<TunnelOption>[] = [
+  { word: 'name', meaning: 'name', reference: true },
+  { word: 'tunnel-id', meaning: 'tunnel-id', reference: true },
+  { word: 'tid', meaning: 'tunnel-id', reference: true },
+  { word: 'local', meaning: 'local', reference: true },
+  { word: 'remote', meaning: 'remote', reference: true },
+  { word: 'link', meaning: 'link', reference: true },
+  { word: 'ttl', meaning: 'ttl', reference: true },
+  { word: 'tos', meaning: 'tos', reference: true },
+  { word: 'keepalive', meaning: 'keepalive', reference: true },
+  { word: 'mtu', meaning: 'mtu', reference: false },
+  { word: 'address', meaning: 'address', reference: false },
+  { word: 'master', meaning: 'master', reference: false },
+  { word: 'up', meaning: 'up', reference: false },
+  { word: 'down', meaning: 'down', reference: false },
+];
+
+/** Options of `list`. */
+export type ListOption = 'name' | 'kind' | 'detail';
+
+/** Option words of `list` (all new: the reference `list` takes none). */
+export const LIST_WORDS: readonly Word<ListOption>[] = [
+  { word: 'name', meaning: 'name', reference: false },
+  { word: 'kind', meaning: 'kind', reference: false },
+  { word: 'detail', meaning: 'detail', reference: false },
+];
+
+/** Option words of `del`. */
+export const DELETE_WORDS: readonly Word<'name'>[] = [{ word: 'name', meaning: 'name', reference: false }];
+
+/** Option words that take no value. */
+const FLAG_WORDS = new Set<string>(['up', 'down', 'detail']);
+
+// --- values ------------------------------------------------------------------
+
+/**
+ * Read an unsigned number as C's `strtoul(s, &end, 0)` does, but strictly:
+ * decimal, `0x`/`0X` hex, or a leading `0` for octal; the whole text must be
+ * used (no sign, no blanks, no trailing characters). `undefined` otherwise.
+ *
+ * @example
+ * ```ts
+ * parseUnsigned('0x10'); // 16
+ * parseUnsigned('010');  // 8
+ * parseUnsigned('08');   // undefined (8 is not an octal digit)
+ * ```
+ */
+export function parseUnsigned(text: string): number | undefined {
+  if (/^0[xX][0-9a-fA-F]+$/.test(text)) return Number.parseInt(text.slice(2), 16);
+  if (/^0[0-7]*$/.test(text)) return Number.parseInt(text, 8);
+  if (/^[1-9][0-9]*$/.test(text)) return Number(text);
+  return undefined;
+}
+
+const NUMBER_FORMS = 'a number: decimal, 0x hex or 0-prefixed octal';
+
+function numberValue(command: CommandName, option: string, text: string): number {
+  const n = parseUnsigned(text);
+  if (n === undefined)
+    throw new UsageError(
+      `invalid ${option}: ${JSON.stringify(text)} (allowed: ${NUMBER_FORMS})`,
+      command,
+      option,
+    );
+  return n;
+}
+
+/**
+ * A keepalive value: `none`, `<secs>` (retries 10), or `<secs>,<retries>`.
+ * An interval of 0 means off, and then retries are 0 as well (as in the reference tool).
+ */
+export function parseKeepalive(text: string, command: CommandName = 'add'): KeepaliveInput {
+  if (text === 'none') return 'none';
+  const parts = text.split(',');
+  const bad = () =>
+    new UsageError(
+      `invalid keepalive: ${JSON.stringify(text)} (allowed: none, <seconds> or <seconds>,<retries> as numbers)`,
+      command,
+      'keepalive',
+    );
+  if (parts.length > 2) throw bad();
+  const interval = parseUnsigned(parts[0]!);
+  if (interval === undefined) throw bad();
+  if (parts.length === 1) return interval;
+  const retries = parseUnsigned(parts[1]!);
+  if (retries === undefined) throw bad();
+  return interval === 0 ? 'none' : { interval, retries };
+}
+
+/**
+ * An interface reference: a number (any strtoul form) is an ifindex, anything
+ * else a name; `none` (and `0`) mean "no interface" (returned as null).
+ */
+export function parseLinkRef(text: string): LinkRef | null {
+  if (text === 'none') return null;
+  const n = parseUnsigned(text);
+  if (n === undefined) return text;
+  return n === 0 ? null : n;
+}
+
+// --- parsed commands ---------------------------------------------------------
+
+/** Flags that apply to every command. */
+export interface GlobalOptions {
+  /** `-j` / `--json`: print JSON. */
+  json: boolean;
+  /** `-p` / `--pretty`: indent JSON (implies `json`). */
+  pretty: boolean;
+  /** `-n` / `--netns NAME`: act in this network namespace (a name under /run/netns or a path). */
+  netns?: string;
+  /** `--dry-run`: check and build the request, print it, send nothing. */
+  dryRun: boolean;
+}
+
+/** What the user typed for each option (canonical option word → text), for error messages. */
+export type RawValues = Partial<Record<string, string>>;
+
+/** `add`: create a tunnel. */
+export interface AddCommand {
+  command: 'add';
+  global: GlobalOptions;
+  /** The request for `createTunnel`. */
+  spec: TunnelSpec;
+  raw: RawValues;
+}
+
+/** `set`: change a tunnel. */
+export interface SetCommand {
+  command: 'set';
+  global: GlobalOptions;
+  /** The tunnel to change (its name). */
+  target: string;
+  /** Only what was given. */
+  patch: TunnelPatch;
+  raw: RawValues;
+}
+
+/** `list`: print tunnels. */
+export interface ListCommand {
+  command: 'list';
+  global: GlobalOptions;
+  /** Only this interface. */
+  name?: string;
+  /** Only this kind. */
+  kind?: TunnelKind;
+  /** Add a detail line per tunnel. */
+  detail: boolean;
+  raw: RawValues;
+}
+
+/** `del`: delete a tunnel. */
+export interface DeleteCommand {
+  command: 'delete';
+  global: GlobalOptions;
+  /** The tunnel to delete (its name). */
+  target: string;
+  raw: RawValues;
+}
+
+/** `version`. */
+export interface VersionCommand {
+  command: 'version';
+  global: GlobalOptions;
+}
+
+/** `help [COMMAND]`. */
+export interface HelpCommand {
+  command: 'help';
+  global: GlobalOptions;
+  /** The command to explain; undefined = the overview. */
+  topic?: CommandName;
+}
+
+/** Any parsed command line. */
+export type ParsedCommand =
+  | AddCommand
+  | SetCommand
+  | ListCommand
+  | DeleteCommand
+  | VersionCommand
+  | HelpCommand;
+
+// --- the parser --------------------------------------------------------------
+
+/** Thrown inside the parser when `--help`/`-h` appears among a command's words. */
+class HelpRequested {
+  constructor(readonly topic: CommandName) {}
+}
+
+function describeCandidates(c: string[]): string {
+  return c.join(', ');
+}
+
+function resolveOrThrow<M extends string>(
+  input: string,
+  words: readonly Word<M>[],
+  what: string,
+  command: CommandName | undefined,
+): M {
+  const r = resolveWord(input, words);
+  if (r.ok) return r.meaning;
+  const where = command ? `${command}: ` : '';
+  const hint = command ? ` (try 'eoip help ${command}')` : " (try 'eoip help')";
+  if (r.reason === 'ambiguous') {
+    throw new UsageError(
+      `${where}ambiguous ${what} ${JSON.stringify(input)}: could be ${describeCandidates(r.candidates)}${hint}`,
+      command,
+    );
+  }
+  throw new UsageError(`${where}unknown ${what} ${JSON.stringify(input)}${hint}`, command);
+}
+
+/** Cursor over argv that consumes global flags wherever a word (not a value) is expected. */
+class Cursor {
+  i = 0;
+  detail = false;
+  constructor(
+    readonly argv: readonly string[],
+    readonly global: GlobalOptions,
+  ) {}
+
+  get done(): boolean {
+    return this.i >= this.argv.length;
+  }
+
+  peek(): string | undefined {
+    return this.argv[this.i];
+  }
+
+  next(): string | undefined {
+    return this.argv[this.i++];
+  }
+
+  /**
+   * If the next word is a flag, consume it and return true. `help` is the
+   * command whose `--help` this would be (undefined before the command word).
+   */
+  flag(command: CommandName | undefined): boolean {
+    const tok = this.peek();
+    if (tok === undefined || tok.length < 2 || !tok.startsWith('-')) return false;
+    this.i++;
+    if (tok === '--help' || tok === '-h') {
+      if (command === undefined) throw new HelpRequested('help');
+      throw new HelpRequested(command);
+    }
+    if (tok === '--netns' || tok === '-n') {
+      const v = this.next();
+      if (v === undefined || v === '')
+        throw new UsageError(`${tok} needs a namespace name`, command, 'netns');
+      this.global.netns = v;
+      return true;
+    }
+    if (tok.startsWith('--netns=')) {
+      const v = tok.slice('--netns='.length);
+      if (v === '') throw new UsageError('--netns needs a namespace name', command, 'netns');
+      this.global.netns = v;
+      return true;
+    }
+    const long: Record<string, () => void> = {
+      '--json': () => {
+        this.global.json = true;
+      },
+      '--pretty': () => {
+        this.global.json = true;
+        this.global.pretty = true;
+      },
+      '--dry-run': () => {
+        this.global.dryRun = true;
+      },
+      '--detail': () => {
+        this.detail = true;
+      },
+    };
+    const set = long[tok];
+    if (set) {
+      set();
+      return true;
+    }
+    // Short boolean flags, alone or combined (-j, -p, -d, -jp, -dj).
+    if (/^-[jpd]+$/.test(tok)) {
+      for (const c of tok.slice(1)) {
+        if (c === 'j') this.global.json = true;
+        else if (c === 'p') {
+          this.global.json = true;
+          this.global.pretty = true;
+        } else this.detail = true;
+      }
+      return true;
+    }
+    const where = command ? `${command}: ` : '';
+    throw new UsageError(
+      `${where}unknown flag ${JSON.stringify(tok)} (try 'eoip help${command ? ` ${command}` : ''}')`,
+      command,
+    );
+  }
+
+  /** The next word, skipping flags; undefined at the end. */
+  word(command: CommandName | undefined): string | undefined {
+    while (this.flag(command)) {
+      /* consumed */
+    }
+    return this.next();
+  }
+}
+
+/**
+ * Parse an `eoip` argument vector (without `node` and the script) into a
+ * command. Throws {@link UsageError} for anything that is not a valid command
+ * line; values that only the library can judge (address syntax, ranges,
+ * interface existence) are passed on and checked there.
+ *
+ * @example
+ * ```ts
+ * parseArgs(['a', 'rem', '192.0.2.7', 'tu', '0x10']);
+ * // { command: 'add', spec: { remote: '192.0.2.7', tunnelId: 16 }, ... }
+ * ```
+ */
+export function parseArgs(argv: readonly string[]): ParsedCommand {
+  const global: GlobalOptions = { json: false, pretty: false, dryRun: false };
+  const cur = new Cursor(argv, global);
+  let command: CommandName | undefined;
+  try {
+    // Leading flags; -v/--version and -h/--help are also command words.
+    while (!cur.done) {
+      const tok = cur.peek()!;
+      if (tok === '-v' || tok === '--version') {
+        cur.next();
+        command = 'version';
+        break;
+      }
+      if (tok === '-h' || tok === '--help') {
+        cur.next();
+        command = 'help';
+        break;
+      }
+      if (!cur.flag(undefined)) break;
+    }
+    if (command === undefined) {
+      const w = cur.next();
+      command = w === undefined ? 'list' : resolveOrThrow(w, COMMAND_WORDS, 'command', undefined);
+    }
+    let parsed: ParsedCommand;
+    switch (command) {
+      case 'add':
+      case 'set':
+        parsed = parseTunnelCommand(command, cur);
+        break;
+      case 'list':
+        parsed = parseList(cur);
+        break;
+      case 'delete':
+        parsed = parseDelete(cur);
+        break;
+      case 'version':
+        parsed = parseVersion(cur);
+        break;
+      case 'help':
+        parsed = parseHelp(cur);
+        break;
+    }
+    if (cur.detail && parsed.command !== 'list') {
+      throw new UsageError(`${parsed.command}: -d/--detail is only for list`, parsed.command);
+    }
+    return parsed;
+  } catch (e) {
+    if (e instanceof HelpRequested) {
+      return e.topic === 'help' ? { command: 'help', global } : { command: 'help', global, topic: e.topic };
+    }
+    throw e;
+  }
+}
+
+function parseTunnelCommand(command: 'add' | 'set', cur: Cursor): AddCommand | SetCommand {
+  const values = new Map<TunnelOption, string>();
+  const raw: RawValues = {};
+  let up: boolean | undefined;
+  for (let w = cur.word(command); w !== undefined; w = cur.word(command)) {
+    const opt = resolveOrThrow(w, OPTION_WORDS, 'option', command);
+    if (opt === 'up' || opt === 'down') {
+      up = opt === 'up'; // the last one given wins
+      continue;
+    }
+    const v = cur.next();
+    if (v === undefined) throw new UsageError(`${command}: ${opt} needs a value`, command, opt);
+    values.set(opt, v); // the last one given wins, as in the reference tool
+    raw[opt] = v;
+  }
+  const get = (o: TunnelOption) => values.get(o);
+  const num = (o: TunnelOption) => {
+    const v = get(o);
+    return v === undefined ? undefined : numberValue(command, o, v);
+  };
+
+  const tunnelId = num('tunnel-id');
+  const ttl = num('ttl');
+  const tos = num('tos');
+  const mtu = num('mtu');
+  const ka = get('keepalive');
+  const keepalive = ka === undefined ? undefined : parseKeepalive(ka, command);
+  const linkText = get('link');
+  const link = linkText === undefined ? undefined : parseLinkRef(linkText);
+  const masterText = get('master');
+  const master = masterText === undefined ? undefined : parseLinkRef(masterText);
+
+  if (command === 'add') {
+    if (tunnelId === undefined) throw new UsageError('add: tunnel-id is required', command, 'tunnel-id');
+    const remote = get('remote');
+    if (remote === undefined) {
+      throw new UsageError(
+        'add: remote is required (the kernel refuses a tunnel without one)',
+        command,
+        'remote',
+      );
+    }
+    const spec: TunnelSpec = { tunnelId, remote };
+    const name = get('name');
+    if (name !== undefined) spec.name = name;
+    const local = get('local');
+    if (local !== undefined) spec.local = local;
+    if (link !== undefined && link !== null) spec.link = link;
+    if (ttl !== undefined) spec.ttl = ttl;
+    if (tos !== undefined) spec.tos = tos;
+    if (keepalive !== undefined) spec.keepalive = keepalive;
+    if (mtu !== undefined) spec.mtu = mtu;
+    const address = get('address');
+    if (address !== undefined) spec.address = address;
+    if (master !== undefined && master !== null) spec.master = master;
+    if (up !== undefined) spec.up = up;
+    return { command, global: cur.global, spec, raw };
+  }
+
+  const target = get('name');
+  if (target === undefined)
+    throw new UsageError('set: name is required (the tunnel to change)', command, 'name');
+  const patch: TunnelPatch = {};
+  if (tunnelId !== undefined) patch.tunnelId = tunnelId;
+  const local = get('local');
+  if (local !== undefined) patch.local = local;
+  const remote = get('remote');
+  if (remote !== undefined) patch.remote = remote;
+  if (link !== undefined) patch.link = link;
+  if (ttl !== undefined) patch.ttl = ttl;
+  if (tos !== undefined) patch.tos = tos;
+  if (keepalive !== undefined) patch.keepalive = keepalive;
+  if (mtu !== undefined) patch.mtu = mtu;
+  const address = get('address');
+  if (address !== undefined) patch.address = address;
+  if (master !== undefined) patch.master = master;
+  if (up !== undefined) patch.up = up;
+  if (Object.keys(patch).length === 0) {
+    throw new UsageError('set: nothing to change (give at least one option besides name)', command);
+  }
+  return { command, global: cur.global, target, patch, raw };
+}
+
+function parseList(cur: Cursor): ListCommand {
+  const out: ListCommand = { command: 'list', global: cur.global, detail: false, raw: {} };
+  for (let w = cur.word('list'); w !== undefined; w = cur.word('list')) {
+    const opt = resolveOrThrow(w, LIST_WORDS, 'option', 'list');
+    if (FLAG_WORDS.has(opt)) {
+      out.detail = true;
+      continue;
+    }
+    const v = cur.next();
+    if (v === undefined) throw new UsageError(`list: ${opt} needs a value`, 'list', opt);
+    out.raw[opt] = v;
+    if (opt === 'name') out.name = v;
+    else {
+      if (v !== 'eoip' && v !== 'eoipv6') {
+        throw new UsageError(`invalid kind: ${JSON.stringify(v)} (allowed: eoip or eoipv6)`, 'list', 'kind');
+      }
+      out.kind = v;
+    }
+  }
+  if (cur.detail) out.detail = true;
+  cur.detail = false;
+  return out;
+}
+
+function parseDelete(cur: Cursor): DeleteCommand {
+  const words: string[] = [];
+  for (let w = cur.word('delete'); w !== undefined; w = cur.word('delete')) words.push(w);
+  let target: string | undefined;
+  if (words.length === 1) target = words[0]!;
+  else if (words.length === 2) {
+    resolveOrThrow(words[0]!, DELETE_WORDS, 'option', 'delete');
+    target = words[1]!;
+  }
+  if (target === undefined) {
+    throw new UsageError(
+      words.length === 0
+        ? 'delete: which tunnel? (eoip del NAME)'
+        : 'delete: too many arguments (eoip del NAME)',
+      'delete',
+      'name',
+    );
+  }
+  return { command: 'delete', global: cur.global, target, raw: { name: target } };
+}
+
+function parseVersion(cur: Cursor): VersionCommand {
+  const extra = cur.word('version');
+  if (extra !== undefined)
+    throw new UsageError(`version: unexpected argument ${JSON.stringify(extra)}`, 'version');
+  return { command: 'version', global: cur.global };
+}
+
+function parseHelp(cur: Cursor): HelpCommand {
+  const w = cur.word('help');
+  if (w === undefined) return { command: 'help', global: cur.global };
+  const topic = resolveOrThrow(w, COMMAND_WORDS, 'command', undefined);
+  const extra = cur.word('help');
+  if (extra !== undefined) throw new UsageError(`help: unexpected argument ${JSON.stringify(extra)}`, 'help');
+  return { command: 'help', global: cur.global, topic };
+}

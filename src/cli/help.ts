@@ -1,0 +1,150 @@
+/**
+ * Help texts of `eoip help [COMMAND]`, `eoip COMMAND --help`.
+ */
+import type { CommandName } from './grammar.js';
+
+const GLOBAL = `Global flags (anywhere a word is expected):
+  -j, --json        print JSON (tunnel objects; see docs/cli.md)
+  -p, --pretty      print indented JSON (implies --json)
+  -n, --netns NAME  act in network namespace NAME (/run/netns/NAME, or a path)
+      --dry-run     add/set/del: check everything, print the request, send nothing
+  -h, --help        help on the command`;
+
+const OVERVIEW = `Usage: eoip [FLAGS] COMMAND [ARGS...]
+
+Manage MikroTik-compatible EoIP (IPv4) and EoIPv6 tunnels over rtnetlink.
+
+Commands:
+  add | new        create a tunnel
+  set | change     change a tunnel (only what is given)
+  list | show      list tunnels (the default without a command)
+  del | delete     delete a tunnel
+  version          print the version (also --version, -v)
+  help [COMMAND]   this text, or help on COMMAND (also --help, -h)
+
+Every command and option word may be abbreviated to a prefix that is not
+ambiguous (eoip a tu 7 rem 192.0.2.2 = eoip add tunnel-id 7 remote 192.0.2.2).
+Numbers may be decimal, 0x hex or 0-prefixed octal (tos 0x10 = tos 16).
+
+${GLOBAL}
+
+Exit status: 0 ok; 1 bad usage or invalid input (nothing was sent);
+2 the kernel refused (or another failure).
+
+Examples:
+  eoip add name eoip-hq local 192.0.2.1 remote 198.51.100.7 tunnel-id 100 keepalive 10,3 up
+  eoip set name eoip-hq ttl 64
+  eoip list detail
+  eoip del eoip-hq
+`;
+
+const ADD = `Usage: eoip add [name NAME] tunnel-id ID remote ADDR [local ADDR] [link DEV]
+                [ttl N] [tos N] [keepalive none|SECS[,RETRIES]]
+                [mtu N] [address MAC|auto] [master DEV] [up|down]
+
+Create a tunnel (alias: new). An IPv6 remote makes an eoipv6 tunnel.
+  name NAME         interface name (1..15 bytes); default: the kernel picks eoipN / eoipv6N
+  tunnel-id ID      (alias tid) 0..65535 for eoip, 0..4095 for eoipv6; required
+  remote ADDR       peer address; required
+  local ADDR        local address; default any; 'auto' = the source towards remote
+  link DEV          underlying device, name or ifindex ('none' or 0 = none)
+  ttl N             0..255, 0 = inherit (default)
+  tos N             0..255 (default 0)
+  keepalive K       none | SECS (retries 10) | SECS,RETRIES; SECS 0..3600, 0 = off; default off
+  mtu N             68..65535; default: path MTU - 42 (eoip) / 56 (eoipv6)
+  address MAC       MAC address, or 'auto' for one derived from kind, id and remote
+  master DEV        bridge/bond to join, name or ifindex
+  up | down         bring the interface up (or leave it down, the default)
+
+Prints nothing on success; with -j the new tunnel as a JSON array of one.
+
+${GLOBAL}
+
+Examples:
+  eoip add name eoip-hq local 192.0.2.1 remote 198.51.100.7 tunnel-id 100
+  eoip add remote 2001:db8::7 tid 0x20 keepalive 10,3 master br0 up
+  eoip --dry-run add remote 198.51.100.7 tunnel-id 5 ttl 64
+`;
+
+const SET = `Usage: eoip set name NAME [tunnel-id ID] [local ADDR] [remote ADDR] [link DEV|none]
+                [ttl N] [tos N] [keepalive none|SECS[,RETRIES]]
+                [mtu N] [address MAC|auto] [master DEV|none] [up|down]
+
+Change the tunnel NAME (alias: change). Only what is given changes; everything
+else keeps its current value (keepalive included). A name that does not exist
+is an error (exit 2): set never creates a tunnel. The address family cannot
+change (delete and re-create instead). Options as for add; 'none' (or 0)
+clears link and master.
+
+Prints nothing on success; with -j the changed tunnel as a JSON array of one.
+
+${GLOBAL}
+
+Examples:
+  eoip set name eoip-hq ttl 64
+  eoip set name eoip-hq remote 198.51.100.8 keepalive none
+  eoip set name eoip-hq master none down
+`;
+
+const LIST = `Usage: eoip list [name NAME] [kind eoip|eoipv6] [detail]
+
+List tunnels (alias: show; also what eoip does without a command), one line
+each, in the kernel's order, exactly as the reference tool prints them:
+  <ifindex>: <name>@<link>: link/<kind> <local> remote <remote> tunnel-id <id> ttl <ttl> tos <tos> keepalive <k>
+  name NAME         only this interface (prints nothing when it is not a tunnel)
+  kind K            only eoip or only eoipv6 tunnels
+  detail, -d        add a line per tunnel: flags (R running, X disabled, - no carrier),
+                    mtu, mac-address, master, keepalive and rx/tx counters
+
+With -j: a JSON array of tunnel objects (see docs/cli.md).
+
+${GLOBAL}
+
+Examples:
+  eoip list
+  eoip show kind eoipv6 detail
+  eoip -jp list name eoip-hq
+`;
+
+const DELETE = `Usage: eoip del NAME
+       eoip del name NAME
+
+Delete the tunnel NAME (alias: delete). Refuses interfaces that are not
+eoip/eoipv6 tunnels (exit 1). Prints nothing on success.
+
+${GLOBAL}
+
+Examples:
+  eoip del eoip-hq
+  eoip --dry-run delete name eoip-hq
+`;
+
+const VERSION = `Usage: eoip version   (also eoip --version, eoip -v)
+
+Print "eoip-netlink <version>"; with -j: {"name":"eoip-netlink","version":"<version>"}.
+`;
+
+const HELP = `Usage: eoip help [COMMAND]   (also eoip --help, eoip COMMAND --help)
+
+Print the overview, or help on COMMAND (which may be abbreviated).
+`;
+
+/** The help text of a command, or the overview. Ends with a newline. */
+export function helpText(topic?: CommandName): string {
+  switch (topic) {
+    case 'add':
+      return ADD;
+    case 'set':
+      return SET;
+    case 'list':
+      return LIST;
+    case 'delete':
+      return DELETE;
+    case 'version':
+      return VERSION;
+    case 'help':
+      return HELP;
+    default:
+      return OVERVIEW;
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Running a parsed command against the library: `add`, `set`, `list`, `del`.
+ * The client is opened through an injectable function so the printing can be
+ * exercised without a kernel.
+ */
+import type { ClientOptions, EoipClient } from '../api/client.js';
+import type { Tunnel } from '../api/types.js';
+import { dryRunJson } from './dry-run.js';
+import { describeFailure, EXIT_OK } from './failure.js';
+import type { AddCommand, DeleteCommand, GlobalOptions, ListCommand, SetCommand } from './grammar.js';
+import { formatList, toJsonText, tunnelToJson } from './output.js';
+
+/** The commands that talk to the kernel. */
+export type KernelCommand = AddCommand | SetCommand | ListCommand | DeleteCommand;
+
+/** Where output goes. */
+export interface CliIo {
+  /** Write to standard output. */
+  stdout(text: string): void;
+  /** Write to standard error. */
+  stderr(text: string): void;
+}
+
+/** The part of {@link EoipClient} the commands use. */
+export type CliClient = Pick<
+  EoipClient,
+  | 'planCreateTunnel'
+  | 'createTunnel'
+  | 'planChangeTunnel'
+  | 'changeTunnel'
+  | 'listTunnels'
+  | 'getLink'
+  | 'planDeleteTunnel'
+  | 'deleteTunnel'
+  | 'close'
+>;
+
+/** Opens a client (by default `EoipClient.open`). */
+export type OpenClient = (opts: ClientOptions) => Promise<CliClient>;
+
+/** The default {@link OpenClient}: the library's client, loaded on first use. */
+export const openClient: OpenClient = async (opts) => {
+  const { EoipClient } = await import('../api/client.js');
+  return EoipClient.open(opts);
+};
+
+/** Names of the masters of these tunnels, by ifindex (those that can be read). */
+async function masterNames(client: CliClient, tunnels: readonly Tunnel[]): Promise<Map<number, string>> {
+  const wanted = [
+    ...new Set(tunnels.map((t) => t.master).filter((m): m is number => m !== undefined && m !== 0)),
+  ];
+  const names = new Map<number, string>();
+  await Promise.all(
+    wanted.map(async (index) => {
+      const link = await client.getLink(index).catch(() => undefined);
+      if (link?.name !== undefined) names.set(index, link.name);
+    }),
+  );
+  return names;
+}
+
+async function printTunnels(
+  client: CliClient,
+  io: CliIo,
+  g: GlobalOptions,
+  tunnels: readonly Tunnel[],
+): Promise<void> {
+  const names = await masterNames(client, tunnels);
+  const json = tunnels.map((t) => tunnelToJson(t, t.master !== undefined ? names.get(t.master) : undefined));
+  io.stdout(toJsonText(json, g.pretty));
+}
+
+async function runAdd(client: CliClient, io: CliIo, cmd: AddCommand): Promise<void> {
+  if (cmd.global.dryRun) {
+    io.stdout(toJsonText(dryRunJson(await client.planCreateTunnel(cmd.spec)), cmd.global.pretty));
+    return;
+  }
+  const t = await client.createTunnel(cmd.spec);
+  if (cmd.global.json) await printTunnels(client, io, cmd.global, [t]);
+}
+
+async function runSet(client: CliClient, io: CliIo, cmd: SetCommand): Promise<void> {
+  if (cmd.global.dryRun) {
+    io.stdout(
+      toJsonText(dryRunJson(await client.planChangeTunnel(cmd.target, cmd.patch)), cmd.global.pretty),
+    );
+    return;
+  }
+  const t = await client.changeTunnel(cmd.target, cmd.patch);
+  if (cmd.global.json) await printTunnels(client, io, cmd.global, [t]);
+}
+
+async function runList(client: CliClient, io: CliIo, cmd: ListCommand): Promise<void> {
+  const g = cmd.global;
+  const tunnels = await client.listTunnels({
+    ...(cmd.kind !== undefined ? { kind: cmd.kind } : {}),
+    ...(cmd.name !== undefined ? { name: cmd.name } : {}),
+    // Counters cost time on big hosts: read them only when they are printed.
+    stats: g.json || cmd.detail,
+  });
+  if (g.json) {
+    await printTunnels(client, io, g, tunnels);
+    return;
+  }
+  const names = cmd.detail ? await masterNames(client, tunnels) : undefined;
+  const text = formatList(tunnels, cmd.detail, names);
+  if (text !== '') io.stdout(text);
+}
+
+async function runDelete(client: CliClient, io: CliIo, cmd: DeleteCommand): Promise<void> {
+  if (cmd.global.dryRun) {
+    io.stdout(toJsonText(dryRunJson(await client.planDeleteTunnel(cmd.target)), cmd.global.pretty));
+    return;
+  }
+  await client.deleteTunnel(cmd.target);
+}
+
+/**
+ * Run a command that talks to the kernel and return the exit status. Any
+ * failure is printed as one line on stderr (`eoip: …`).
+ *
+ * @param open how to get a client (tests pass a fake)
+ */
+export async function execute(cmd: KernelCommand, io: CliIo, open: OpenClient = openClient): Promise<number> {
+  let client: CliClient | undefined;
+  try {
+    client = await open(cmd.global.netns !== undefined ? { netns: cmd.global.netns } : {});
+    switch (cmd.command) {
+      case 'add':
+        await runAdd(client, io, cmd);
+        break;
+      case 'set':
+        await runSet(client, io, cmd);
+        break;
+      case 'list':
+        await runList(client, io, cmd);
+        break;
+      case 'delete':
+        await runDelete(client, io, cmd);
+        break;
+    }
+    return EXIT_OK;
+  } catch (e) {
+    const f = describeFailure(e, cmd.raw);
+    io.stderr(`eoip: ${f.message}\n`);
+    return f.exitCode;
+  } finally {
+    client?.close();
+  }
+}
