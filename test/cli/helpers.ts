@@ -1,0 +1,205 @@
+/**
+ * Helpers of the `eoip` bin tests: build dist/cli.cjs when it is older than
+ * the sources, run it as a child process (optionally in a fresh network
+ * namespace, optionally traced), and read the captured vectors.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Repository root. */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/**
+ * The bin under test: built from the bin entry of tsup.config.ts exactly as
+ * `npm run build` builds dist/cli.cjs, but into a directory of its own
+ * (inside node_modules, so `netlink` resolves the same way), because a full
+ * `tsup` run elsewhere cleans dist/ and would pull the file away mid-test.
+ */
+export const BIN_DIR = join(REPO_ROOT, 'node_modules', '.cache', 'eoip-cli-test');
+/** The built bin. */
+export const BIN = join(BIN_DIR, 'cli.cjs');
+/** The captured vectors, beside the repository. */
+export const VECTORS_DIR = resolve(REPO_ROOT, '..', 'shared', 'vectors');
+
+function newestMtime(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = 0;
+  for (const e of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, e)));
+  return newest;
+}
+
+function isStale(): boolean {
+  let built: number;
+  try {
+    built = statSync(BIN).mtimeMs;
+  } catch {
+    return true;
+  }
+  const sources = Math.max(
+    newestMtime(join(REPO_ROOT, 'src')),
+    statSync(join(REPO_ROOT, 'package.json')).mtimeMs,
+    statSync(join(REPO_ROOT, 'tsup.config.ts')).mtimeMs,
+  );
+  return built < sources;
+}
+
+/**
+ * Build the bin with the bin entry of tsup.config.ts (into {@link BIN_DIR})
+ * when it is missing or older than src/. Test files run in parallel: a lock
+ * directory makes one of them build.
+ */
+export async function ensureBuilt(): Promise<void> {
+  const lock = join(tmpdir(), `eoip-cli-build-${Buffer.from(REPO_ROOT).toString('hex').slice(-16)}.lock`);
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (!isStale()) return;
+    try {
+      mkdirSync(lock);
+    } catch {
+      // Someone else builds; a lock older than two minutes is stale.
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 120_000) rmSync(lock, { recursive: true, force: true });
+      } catch {}
+      if (Date.now() > deadline) throw new Error('timed out waiting for the cli build');
+      await new Promise((r) => setTimeout(r, 200));
+      continue;
+    }
+    try {
+      if (!isStale()) return;
+      const { build } = await import('tsup');
+      const configs = (await import('../../tsup.config.js')).default as unknown as Array<{ entry?: unknown }>;
+      const cli = configs.find((c) => JSON.stringify(c.entry).includes('src/cli/main.ts'));
+      if (!cli) throw new Error('tsup.config.ts has no src/cli/main.ts entry');
+      const cwd = process.cwd();
+      process.chdir(REPO_ROOT);
+      try {
+        await build({ ...(cli as object), outDir: BIN_DIR, silent: true } as Parameters<typeof build>[0]);
+      } finally {
+        process.chdir(cwd);
+      }
+      return;
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+  }
+}
+
+/** Whether this process may create network namespaces (root and `unshare -n` works). */
+export const CAN_UNSHARE: boolean = (() => {
+  if (process.getuid?.() !== 0) return false;
+  return spawnSync('unshare', ['-n', 'true']).status === 0;
+})();
+
+/** Why namespace tests are skipped, printed once per file. */
+export const UNSHARE_SKIP_REASON =
+  'skipped: needs root and `unshare -n` to run the bin in a fresh network namespace';
+
+/** Whether strace is available to watch what the bin sends. */
+export const HAS_STRACE: boolean = spawnSync('strace', ['-V']).status === 0;
+
+/** The outcome of one run of the bin. */
+export interface RunResult {
+  /** Exit status. */
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** `ip -j link` in the namespace after the run (with `netns`). */
+  linksAfter?: Array<{ ifname: string; ifindex: number }>;
+  /** Netlink messages the bin sent, as strace names their types (with `trace`). */
+  sentTypes?: string[];
+}
+
+/** How to run the bin. */
+export interface RunOptions {
+  /** Run in a fresh network namespace (`unshare -n`) and list its links afterwards. */
+  netns?: boolean;
+  /** Trace sendmsg/sendto with strace and report the netlink message types sent. */
+  trace?: boolean;
+}
+
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Run `node dist/cli.cjs ...args`. With `netns`, it runs in a fresh network
+ * namespace (only `lo` exists there) and the links left afterwards are
+ * reported; with `trace`, strace records what it sent.
+ */
+export function runCli(args: readonly string[], opts: RunOptions = {}): RunResult {
+  const node = [process.execPath, BIN, ...args];
+  if (!opts.netns && !opts.trace) {
+    const r = spawnSync(node[0]!, node.slice(1), { encoding: 'utf8', timeout: 30_000 });
+    return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  }
+  const traceFile = join(tmpdir(), `eoip-cli-trace-${process.pid}-${Math.random().toString(16).slice(2)}`);
+  const cmd = opts.trace
+    ? ['strace', '-f', '-qq', '-e', 'trace=sendmsg,sendto', '-o', traceFile, ...node]
+    : node;
+  // The links are listed inside the same namespace, after the bin exited.
+  const script = `${cmd.map(q).join(' ')}; rc=$?; echo "@@LINKS@@" >&2; ip -j link >&2; exit $rc`;
+  const r = opts.netns
+    ? spawnSync('unshare', ['-n', 'sh', '-c', script], { encoding: 'utf8', timeout: 30_000 })
+    : spawnSync('sh', ['-c', script], { encoding: 'utf8', timeout: 30_000 });
+  const [stderr, links] = r.stderr.split('@@LINKS@@\n');
+  const out: RunResult = { code: r.status ?? -1, stdout: r.stdout, stderr: stderr ?? '' };
+  if (opts.netns) out.linksAfter = JSON.parse(links ?? '[]');
+  if (opts.trace) {
+    let trace = '';
+    try {
+      trace = readFileSync(traceFile, 'utf8');
+    } finally {
+      rmSync(traceFile, { force: true });
+    }
+    out.sentTypes = [...trace.matchAll(/nlmsg_type=([A-Z_0-9]+|0x[0-9a-f]+)/g)].map((m) => m[1]!);
+  }
+  return out;
+}
+
+/** Netlink message types that change something. */
+export const MUTATING_TYPES = ['RTM_NEWLINK', 'RTM_DELLINK', 'RTM_SETLINK'];
+
+// --- vectors -----------------------------------------------------------------
+
+/** One run of the reference tool (requests.json), the fields used here. */
+export interface RequestCase {
+  id: string;
+  description: string;
+  argv: string[];
+  request_sent: boolean;
+  exit_code: number;
+}
+
+/** One link of the captured dump (dumps.json), the fields used here. */
+export interface DumpLink {
+  name: string;
+  ifindex: number;
+  kind: string | null;
+  rtm_newlink_hex: string;
+  eoip_list_line: string | null;
+  ip_d_j_link_show: {
+    ifindex: number;
+    ifname: string;
+    flags: string[];
+    mtu: number;
+    address?: string;
+    master?: string;
+  };
+}
+
+/** requests.json cases. */
+export function requestCases(): RequestCase[] {
+  return (JSON.parse(readFileSync(join(VECTORS_DIR, 'requests.json'), 'utf8')) as { cases: RequestCase[] })
+    .cases;
+}
+
+/** dumps.json links, in dump (kernel) order. */
+export function dumpLinks(): DumpLink[] {
+  return (JSON.parse(readFileSync(join(VECTORS_DIR, 'dumps.json'), 'utf8')) as { links: DumpLink[] }).links;
+}
+
+/** Bytes of a hex string. */
+export function hexBytes(hex: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(hex, 'hex'));
+}
