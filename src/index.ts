@@ -5,6 +5,20 @@
  * @packageDocumentation
  */
 
+// Declarative apply
+export {
+  ApplyError,
+  type ApplyFileFormat,
+  type ApplyOptions,
+  type ApplyResult,
+  type ApplyRunOptions,
+  type ApplyStep,
+  applyTunnels,
+  applyTunnelsWith,
+  type DesiredTunnel,
+  formatPlan,
+  parseApplyFile,
+} from './api/apply.js';
 export { type ClientOptions, EoipClient, type PlannedRequest, type TunnelTarget } from './api/client.js';
 // Diagnostics
 export { type DoctorCheck, hasNetAdmin, probeKind, runDoctor, tunnelChecks } from './api/doctor.js';
@@ -28,6 +42,22 @@ export {
   TunnelExistsError,
 } from './api/errors.js';
 export { formatTunnelLine, type TunnelLineInput } from './api/format.js';
+// Kind-agnostic reconcile engine (what applyTunnels runs on)
+export {
+  type Difference,
+  executeSteps,
+  type FieldDiff,
+  type PlanFunctions,
+  type PlanOptions,
+  type PlanStep,
+  planSteps,
+  type ReconcileAdapter,
+  type ReconcileOptions,
+  type ReconcileResult,
+  reconcile,
+  type StepAction,
+  type StepStatus,
+} from './api/reconcile.js';
 // Tunnel API
 export {
   changeTunnel,

@@ -1,0 +1,653 @@
+/**
+ * Declarative apply: bring the namespace's eoip/eoipv6 tunnels to a desired
+ * list, keyed by name. Reads the current tunnels, plans create / change /
+ * replace / delete (with `prune`) / unchanged steps, and runs them in a safe
+ * order through the kind-agnostic engine of reconcile.ts.
+ */
+import { formatMac } from '../codec/addresses.js';
+import { decodeLinkMessage } from '../codec/link.js';
+import type { Keepalive, Tunnel, TunnelKind } from '../codec/types.js';
+import { EoipClient } from './client.js';
+import { EoipError, InvalidArgumentError, NotATunnelError } from './errors.js';
+import {
+  type Difference,
+  executeSteps,
+  type FieldDiff,
+  type PlanStep,
+  planSteps,
+  type StepAction,
+  type StepStatus,
+} from './reconcile.js';
+import type { LinkRef, NetnsRef, OperationOptions, TunnelPatch, TunnelSpec } from './types.js';
+import { type CheckedSpec, checkTunnelSpec, deriveTunnelMac } from './validate.js';
+
+/**
+ * One tunnel of the desired state: a {@link TunnelSpec} whose `name` is
+ * required (apply matches tunnels by name).
+ *
+ * Tunnel parameters (`tunnelId`, `local`, `remote`, `link`, `ttl`, `tos`,
+ * `keepalive`) are declared in full: an omitted one means its create default
+ * (local any, link none, ttl 0, tos 0, keepalive off), and an existing tunnel
+ * with another value is changed back to it. Link attributes (`mtu`,
+ * `address`, `master`, `up`) are enforced only when given.
+ */
+export interface DesiredTunnel extends TunnelSpec {
+  /** Interface name (1..15 bytes): the key apply matches existing tunnels by. */
+  name: string;
+}
+
+/** Options of {@link applyTunnelsWith}. */
+export interface ApplyRunOptions extends OperationOptions {
+  /**
+   * Delete every eoip/eoipv6 tunnel of the namespace that is not in the
+   * desired list (including unnamed ones the kernel named `eoip0`, …).
+   * Default false: other tunnels are left alone.
+   */
+  prune?: boolean;
+  /** Plan only: read the current state, return every step as `planned`, send no change. */
+  dryRun?: boolean;
+}
+
+/** Options of {@link applyTunnels}: those of {@link applyTunnelsWith} plus the namespace to act in. */
+export interface ApplyOptions extends ApplyRunOptions {
+  /** Act in this network namespace (a name under /run/netns, a path, or a pid). */
+  netns?: NetnsRef;
+}
+
+/**
+ * One step of an apply plan. `desired` is the {@link DesiredTunnel} as given,
+ * `current` the tunnel as the kernel reported it before the run; `diffs`
+ * carry canonical values (addresses compressed, `link`/`master` as ifindex
+ * with 0 = none, keepalive as `{ interval, retries }`).
+ */
+export type ApplyStep = PlanStep<DesiredTunnel, Tunnel>;
+
+/** What {@link applyTunnels} returns (and {@link ApplyError} carries). */
+export interface ApplyResult {
+  /** Every step in the order it runs: deletes, changes and replaces, creates, then unchanged. */
+  steps: ApplyStep[];
+  /** True when this was a dry run (every step `planned`). */
+  dryRun: boolean;
+  /**
+   * True when something was changed (after a run) or would be (dry run):
+   * at least one step is not `unchanged`.
+   */
+  changed: boolean;
+  /** How many steps of each action the plan has. */
+  counts: Record<StepAction, number>;
+}
+
+/**
+ * A step of an apply was refused: the run stopped there. Steps before it
+ * were applied (`done`), the failed one is `failed` (a failed `replace` with
+ * `deleted: true` had already deleted the old tunnel), the rest `skipped`.
+ * The kernel's error is the `cause`.
+ *
+ * @example
+ * ```ts
+ * try { await applyTunnels(desired); }
+ * catch (e) {
+ *   if (e instanceof ApplyError) console.error(formatPlan(e.plan), e.cause);
+ * }
+ * ```
+ */
+export class ApplyError extends EoipError {
+  /** The plan, with every step's status. */
+  readonly plan: ApplyResult;
+  /** The step that failed. */
+  readonly step: ApplyStep;
+
+  /**
+   * @param plan the plan with statuses
+   * @param step the failed step
+   * @param cause the error that stopped the run
+   */
+  constructor(plan: ApplyResult, step: ApplyStep, cause: unknown) {
+    const applied = plan.steps.filter((s) => s.action !== 'unchanged' && s.status === 'done').length;
+    const total = plan.steps.filter((s) => s.action !== 'unchanged').length;
+    const why = cause instanceof Error ? cause.message : String(cause);
+    super(
+      `apply: ${step.action} ${step.name} failed after ${applied} of ${total} changes were applied: ${why}`,
+      'APPLY_FAILED',
+      { cause },
+    );
+    this.plan = plan;
+    this.step = step;
+  }
+}
+
+// --- validation --------------------------------------------------------------
+
+/** A desired tunnel checked, with its position in the list. */
+interface CheckedDesired {
+  index: number;
+  spec: DesiredTunnel;
+  checked: CheckedSpec;
+}
+
+/** Printable ASCII without '/' and ':', not '.' or '..': the schema's name rule. */
+const FILE_NAME_PATTERN = /^(?!\.\.?$)[!-.0-9;-~]{1,15}$/;
+
+function prefixed(prefix: string, e: unknown): unknown {
+  if (e instanceof InvalidArgumentError) {
+    const field = e.field === 'spec' ? prefix : `${prefix}.${e.field}`;
+    return new InvalidArgumentError(field, e.value, e.allowed);
+  }
+  return e;
+}
+
+/**
+ * Check every desired tunnel (all before anything is sent): each must be a
+ * valid spec with a name, and names must be unique. `file` adds the apply
+ * file's stricter name rule (printable ASCII, as the schema says).
+ */
+function checkDesiredList(list: readonly unknown[], file: boolean): CheckedDesired[] {
+  if (!Array.isArray(list)) throw new InvalidArgumentError('tunnels', list, 'a list of tunnels');
+  const out: CheckedDesired[] = [];
+  const seen = new Map<string, number>();
+  list.forEach((item, index) => {
+    const at = `tunnels[${index}]`;
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+      throw new InvalidArgumentError(at, item, 'an object with at least name, tunnelId and remote');
+    }
+    const spec = item as DesiredTunnel;
+    let checked: CheckedSpec;
+    try {
+      checked = checkTunnelSpec(spec);
+    } catch (e) {
+      throw prefixed(at, e);
+    }
+    if (checked.name === undefined) {
+      throw new InvalidArgumentError(`${at}.name`, undefined, 'an interface name (required to apply)');
+    }
+    if (file) {
+      for (const field of ['name', 'link', 'master'] as const) {
+        const v = spec[field];
+        if (typeof v === 'string' && !FILE_NAME_PATTERN.test(v)) {
+          throw new InvalidArgumentError(
+            `${at}.${field}`,
+            v,
+            "1..15 printable ASCII characters without '/' or ':', not '.' or '..'",
+          );
+        }
+      }
+    }
+    const first = seen.get(checked.name);
+    if (first !== undefined) {
+      throw new InvalidArgumentError(
+        `${at}.name`,
+        checked.name,
+        `a name not already used by tunnels[${first}]`,
+      );
+    }
+    seen.set(checked.name, index);
+    out.push({ index, spec, checked });
+  });
+  return out;
+}
+
+// --- canonical form ----------------------------------------------------------
+
+/** A desired tunnel as the kernel would report it: every reference resolved. */
+interface Canonical {
+  index: number;
+  kind: TunnelKind;
+  tunnelId: number;
+  local: string;
+  remote: string;
+  link: number;
+  ttl: number;
+  tos: number;
+  keepalive: Keepalive;
+  mtu?: number;
+  address?: string;
+  master?: number;
+  up?: boolean;
+}
+
+type Op = OperationOptions;
+
+function opOptions(opts: ApplyRunOptions): Op {
+  const op: Op = {};
+  if (opts.signal) op.signal = opts.signal;
+  if (opts.timeout !== undefined) op.timeout = opts.timeout;
+  return op;
+}
+
+async function canonicalize(
+  client: EoipClient,
+  items: CheckedDesired[],
+  op: Op,
+): Promise<Map<string, Canonical>> {
+  const refs = new Map<LinkRef, number | undefined>();
+  const resolve = async (field: string, ref: LinkRef): Promise<number> => {
+    if (!refs.has(ref)) refs.set(ref, (await client.getLink(ref, op))?.index);
+    const index = refs.get(ref);
+    if (index === undefined)
+      throw new InvalidArgumentError(field, ref, 'an existing interface (name or ifindex)');
+    return index;
+  };
+  const out = new Map<string, Canonical>();
+  for (const { index, spec, checked: c } of items) {
+    const at = `tunnels[${index}]`;
+    let local = c.local;
+    if (local === 'auto') {
+      // The client's own resolution (route lookup; refused when acting in another namespace).
+      try {
+        const plan = await client.planCreateTunnel(
+          { tunnelId: c.tunnelId, remote: c.remote, local: 'auto' },
+          op,
+        );
+        local = decodeLinkMessage(plan.bytes).tunnel?.local ?? local;
+      } catch (e) {
+        throw prefixed(at, e);
+      }
+    }
+    const t: Canonical = {
+      index,
+      kind: c.kind,
+      tunnelId: c.tunnelId,
+      local,
+      remote: c.remote,
+      link: c.link !== undefined ? await resolve(`${at}.link`, c.link) : 0,
+      ttl: c.ttl,
+      tos: c.tos,
+      keepalive: c.keepalive ?? { interval: 0, retries: 0 },
+    };
+    if (c.mtu !== undefined) t.mtu = c.mtu;
+    if (c.address !== undefined) {
+      t.address = c.address === 'auto' ? deriveTunnelMac(c.kind, c.tunnelId, c.remote) : formatMac(c.address);
+    }
+    if (c.master !== undefined) t.master = await resolve(`${at}.master`, c.master);
+    if (c.up !== undefined) t.up = c.up;
+    out.set(spec.name, t);
+  }
+  return out;
+}
+
+function sameKeepalive(a: Keepalive, b: Keepalive): boolean {
+  return a.interval === b.interval && a.retries === b.retries;
+}
+
+/** Compare a canonical desired tunnel with the tunnel as the kernel reports it. */
+function diffTunnel(want: Canonical, cur: Tunnel): Difference {
+  const diffs: FieldDiff[] = [];
+  const add = (field: string, from: unknown, to: unknown) => {
+    if (from !== to) diffs.push({ field, from, to });
+  };
+  add('kind', cur.kind, want.kind);
+  add('tunnelId', cur.tunnelId, want.tunnelId);
+  add('local', cur.local, want.local);
+  add('remote', cur.remote, want.remote);
+  add('link', cur.link, want.link);
+  add('ttl', cur.ttl, want.ttl);
+  add('tos', cur.tos, want.tos);
+  // A driver that does not report keepalive (before 2.x) has none to compare.
+  if (cur.keepalive && !sameKeepalive(cur.keepalive, want.keepalive)) {
+    diffs.push({ field: 'keepalive', from: cur.keepalive, to: want.keepalive });
+  }
+  if (want.mtu !== undefined) add('mtu', cur.mtu, want.mtu);
+  if (want.address !== undefined) add('address', cur.address?.toLowerCase(), want.address);
+  if (want.master !== undefined) add('master', cur.master ?? 0, want.master);
+  if (want.up !== undefined) add('up', cur.up, want.up);
+  return cur.kind !== want.kind ? { diffs, replace: true } : { diffs };
+}
+
+function describeTunnel(want: Canonical): Array<{ field: string; value: unknown }> {
+  const out: Array<{ field: string; value: unknown }> = [
+    { field: 'kind', value: want.kind },
+    { field: 'tunnelId', value: want.tunnelId },
+    { field: 'local', value: want.local },
+    { field: 'remote', value: want.remote },
+    { field: 'link', value: want.link },
+    { field: 'ttl', value: want.ttl },
+    { field: 'tos', value: want.tos },
+    { field: 'keepalive', value: want.keepalive },
+  ];
+  if (want.mtu !== undefined) out.push({ field: 'mtu', value: want.mtu });
+  if (want.address !== undefined) out.push({ field: 'address', value: want.address });
+  if (want.master !== undefined) out.push({ field: 'master', value: want.master });
+  if (want.up !== undefined) out.push({ field: 'up', value: want.up });
+  return out;
+}
+
+function identity(t: { kind: TunnelKind; tunnelId: number; local: string; remote: string; link: number }) {
+  return `${t.kind}|${t.tunnelId}|${t.local}|${t.remote}|${t.link}`;
+}
+
+/**
+ * The driver refuses two tunnels of a kind with the same (local, remote,
+ * tunnel id, link): find such clashes in the end state before sending
+ * anything, rather than failing half-way.
+ */
+function checkIdentities(
+  canon: Map<string, Canonical>,
+  current: ReadonlyMap<string, Tunnel>,
+  prune: boolean,
+): void {
+  const taken = new Map<string, string>();
+  if (!prune) {
+    for (const [name, t] of current)
+      if (!canon.has(name)) taken.set(identity(t), `the existing tunnel ${name}`);
+  }
+  for (const t of canon.values()) {
+    const id = identity(t);
+    const holder = taken.get(id);
+    if (holder !== undefined) {
+      throw new InvalidArgumentError(
+        `tunnels[${t.index}].tunnelId`,
+        t.tunnelId,
+        `a (local, remote, tunnelId, link) not already used by ${holder}: the driver allows one ${t.kind} tunnel per combination`,
+      );
+    }
+    taken.set(id, `tunnels[${t.index}]`);
+  }
+}
+
+function patchOf(diffs: FieldDiff[]): TunnelPatch {
+  const p: TunnelPatch = {};
+  for (const { field, to } of diffs) {
+    switch (field) {
+      case 'tunnelId':
+        p.tunnelId = to as number;
+        break;
+      case 'local':
+        p.local = to as string;
+        break;
+      case 'remote':
+        p.remote = to as string;
+        break;
+      case 'link':
+        p.link = to === 0 ? null : (to as number);
+        break;
+      case 'ttl':
+        p.ttl = to as number;
+        break;
+      case 'tos':
+        p.tos = to as number;
+        break;
+      case 'keepalive':
+        p.keepalive = to as Keepalive;
+        break;
+      case 'mtu':
+        p.mtu = to as number;
+        break;
+      case 'address':
+        p.address = to as string;
+        break;
+      case 'master':
+        p.master = to === 0 ? null : (to as number);
+        break;
+      case 'up':
+        p.up = to as boolean;
+        break;
+    }
+  }
+  return p;
+}
+
+function countSteps(steps: readonly { action: StepAction }[]): Record<StepAction, number> {
+  const counts: Record<StepAction, number> = { create: 0, change: 0, replace: 0, delete: 0, unchanged: 0 };
+  for (const s of steps) counts[s.action]++;
+  return counts;
+}
+
+// --- apply -------------------------------------------------------------------
+
+/**
+ * {@link applyTunnels} over a client you already hold (its namespace is used).
+ *
+ * @throws InvalidArgumentError before anything is sent: an invalid spec,
+ *   a missing name, a duplicate name, a `link`/`master` that does not exist,
+ *   or two tunnels that would share (local, remote, tunnelId, link)
+ *   (the field is named like `tunnels[3].tunnelId`)
+ * @throws NotATunnelError before anything is sent, when a desired name is
+ *   held by an interface of another kind
+ * @throws ApplyError when a step was refused: it carries the plan with each
+ *   step's status, and the kernel's error as its `cause`
+ *
+ * @example
+ * ```ts
+ * const client = await EoipClient.open();
+ * try {
+ *   const r = await applyTunnelsWith(client, [{ name: 'hq', tunnelId: 100, remote: '198.51.100.7' }]);
+ *   console.log(formatPlan(r));
+ * } finally {
+ *   client.close();
+ * }
+ * ```
+ */
+export async function applyTunnelsWith(
+  client: EoipClient,
+  desired: readonly DesiredTunnel[],
+  opts: ApplyRunOptions = {},
+): Promise<ApplyResult> {
+  const items = checkDesiredList(desired, false);
+  const op = opOptions(opts);
+  const canon = await canonicalize(client, items, op);
+  const tunnels = await client.listTunnels({ ...op, stats: false });
+  const current = new Map<string, Tunnel>(tunnels.map((t) => [t.name, t]));
+  // A desired name held by another kind of interface: refuse before changing anything.
+  for (const { spec } of items) {
+    if (current.has(spec.name)) continue;
+    const link = await client.getLink(spec.name, op);
+    if (!link) continue;
+    if (link.tunnel) current.set(spec.name, link.tunnel);
+    else throw new NotATunnelError(spec.name, link.linkInfo?.kind);
+  }
+  checkIdentities(canon, current, opts.prune === true);
+  const wanted = new Map<string, DesiredTunnel>(items.map(({ spec }) => [spec.name, spec]));
+  const steps = planSteps(
+    wanted,
+    current,
+    {
+      diff: (_d, cur, name) => diffTunnel(canon.get(name)!, cur),
+      describe: (_d, name) => describeTunnel(canon.get(name)!),
+    },
+    { prune: opts.prune === true },
+  );
+  const counts = countSteps(steps);
+  const changed = steps.some((s) => s.action !== 'unchanged');
+  if (opts.dryRun) return { steps, dryRun: true, changed, counts };
+  const run = await executeSteps(
+    steps,
+    {
+      create: (d) => client.createTunnel(d, op),
+      change: (_d, cur, diffs) => client.changeTunnel(cur.index, patchOf(diffs), op),
+      delete: (cur) => client.deleteTunnel(cur.index, op),
+    },
+    opts.signal ? { signal: opts.signal } : {},
+  );
+  const result: ApplyResult = { steps: run.steps, dryRun: false, changed, counts };
+  if (run.failed) throw new ApplyError(result, run.failed, run.error);
+  return result;
+}
+
+/**
+ * Bring the namespace's tunnels to `desired`, matched by name: create the
+ * missing, change the different (a change of address family deletes and
+ * re-creates), leave the equal alone, and with `prune` delete the tunnels
+ * not listed. Deletes run first, then changes and replaces, then creates;
+ * the first refusal stops the run. Running it twice gives an all-`unchanged`
+ * plan.
+ *
+ * Tunnel parameters are declared in full (omitted = the create default:
+ * local any, link none, ttl 0, tos 0, keepalive off); `mtu`, `address`,
+ * `master` and `up` are enforced only when given. Values are compared
+ * canonically: IPv6 compression, `link`/`master` names resolved to ifindexes,
+ * keepalive `10` = `{ interval: 10, retries: 10 }`.
+ *
+ * @throws InvalidArgumentError, NotATunnelError before anything is sent (see {@link applyTunnelsWith})
+ * @throws ApplyError when a step was refused (with the plan and which steps were applied)
+ *
+ * @example
+ * ```ts
+ * import { applyTunnels, formatPlan } from 'eoip-netlink';
+ * const plan = await applyTunnels(
+ *   [
+ *     { name: 'eoip-hq', tunnelId: 100, local: '192.0.2.1', remote: '198.51.100.7', keepalive: 10 },
+ *     { name: 'eoip-lab', tunnelId: 7, remote: '2001:db8::7', mtu: 1400, up: true },
+ *   ],
+ *   { prune: true, dryRun: true },
+ * );
+ * console.log(formatPlan(plan));
+ * ```
+ */
+export async function applyTunnels(
+  desired: readonly DesiredTunnel[],
+  opts: ApplyOptions = {},
+): Promise<ApplyResult> {
+  const { netns, ...run } = opts;
+  const client = await EoipClient.open({
+    ...(netns !== undefined ? { netns } : {}),
+    ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}),
+  });
+  try {
+    return await applyTunnelsWith(client, desired, run);
+  } finally {
+    client.close();
+  }
+}
+
+// --- the apply file ------------------------------------------------------------
+
+/** Formats {@link parseApplyFile} reads. */
+export type ApplyFileFormat = 'json' | 'yaml';
+
+/**
+ * Read an apply file: `{ "tunnels": [ ... ] }` (optionally with a `$schema`
+ * key) or a bare list, in JSON or YAML, and check every tunnel as
+ * `schema/tunnels.schema.json` describes it (the same rules, plus unique
+ * names, which a schema cannot express). The YAML parser is loaded only for
+ * YAML input.
+ *
+ * @throws InvalidArgumentError naming the field at fault (`tunnels[3].tunnelId`),
+ *   or `file` when the text is not JSON / YAML at all
+ *
+ * @example
+ * ```ts
+ * const desired = await parseApplyFile(readFileSync('tunnels.yaml', 'utf8'), 'yaml');
+ * await applyTunnels(desired, { prune: true });
+ * ```
+ */
+export async function parseApplyFile(text: string, format: ApplyFileFormat): Promise<DesiredTunnel[]> {
+  let doc: unknown;
+  if (format === 'json') {
+    try {
+      doc = JSON.parse(text);
+    } catch (e) {
+      throw new InvalidArgumentError('file', (e as Error).message, 'a JSON document');
+    }
+  } else if (format === 'yaml') {
+    const { parse } = await import('yaml');
+    try {
+      doc = parse(text);
+    } catch (e) {
+      throw new InvalidArgumentError('file', (e as Error).message, 'a YAML document');
+    }
+  } else {
+    throw new InvalidArgumentError('format', format, "'json' or 'yaml'");
+  }
+  let list: unknown;
+  if (Array.isArray(doc)) list = doc;
+  else if (doc !== null && typeof doc === 'object') {
+    const o = doc as Record<string, unknown>;
+    for (const k of Object.keys(o)) {
+      if (k === '$schema') {
+        if (typeof o[k] !== 'string') throw new InvalidArgumentError('$schema', o[k], 'a string (a URI)');
+      } else if (k !== 'tunnels') {
+        throw new InvalidArgumentError(k, o[k], "only 'tunnels' (and '$schema')");
+      }
+    }
+    if (!('tunnels' in o))
+      throw new InvalidArgumentError('tunnels', undefined, 'a list of tunnels (required)');
+    list = o['tunnels'];
+  } else {
+    throw new InvalidArgumentError('file', doc, '{ "tunnels": [ ... ] } or a list of tunnels');
+  }
+  if (!Array.isArray(list)) throw new InvalidArgumentError('tunnels', list, 'a list of tunnels');
+  return checkDesiredList(list, true).map(({ spec }) => spec);
+}
+
+// --- the readable diff -----------------------------------------------------------
+
+function formatValue(field: string, v: unknown): string {
+  if (v === undefined) return '-';
+  if ((field === 'link' || field === 'master') && v === 0) return 'none';
+  if (v !== null && typeof v === 'object' && 'interval' in v && 'retries' in v) {
+    const k = v as Keepalive;
+    return k.interval === 0 ? 'none' : `${k.interval},${k.retries}`;
+  }
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return JSON.stringify(v);
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+const SIGN: Record<StepAction, string> = {
+  create: '+',
+  change: '~',
+  replace: '-/+',
+  delete: '-',
+  unchanged: '=',
+};
+
+/**
+ * A readable diff of a plan, one line per step, then a count line:
+ *
+ * ```text
+ * - delete e3
+ * ~ change e2: ttl 0 -> 64, keepalive none -> 10,10
+ * -/+ replace e5: kind eoip -> eoipv6, remote 10.0.0.2 -> fd00::2
+ * + create e1: kind eoip, tunnelId 7, local 10.0.0.1, remote 10.0.0.2, link none, ttl 0, tos 0, keepalive none
+ * = unchanged e4
+ * 1 to create, 1 to change, 1 to replace, 1 to delete, 1 unchanged
+ * ```
+ *
+ * That is a plan (every step `planned`). After a successful run the count
+ * line reads `1 created, 1 changed, …`. When a step failed, every step that
+ * changes something ends with its status (`[done]`, `[failed: …]`,
+ * `[skipped]`) and the count line says how many were applied. Pure: no I/O.
+ */
+export function formatPlan(
+  plan: { steps: readonly PlanStep<unknown, unknown>[] } | readonly PlanStep<unknown, unknown>[],
+): string {
+  const steps: readonly PlanStep<unknown, unknown>[] = Array.isArray(plan)
+    ? plan
+    : (plan as { steps: readonly PlanStep<unknown, unknown>[] }).steps;
+  const showStatus = steps.some((s) => s.status === 'failed' || s.status === 'skipped');
+  const lines: string[] = [];
+  for (const s of steps) {
+    let line = `${SIGN[s.action]} ${s.action} ${s.name}`;
+    if (s.action === 'create') {
+      if (s.diffs.length)
+        line += `: ${s.diffs.map((d) => `${d.field} ${formatValue(d.field, d.to)}`).join(', ')}`;
+    } else if (s.diffs.length) {
+      line += `: ${s.diffs.map((d) => `${d.field} ${formatValue(d.field, d.from)} -> ${formatValue(d.field, d.to)}`).join(', ')}`;
+    }
+    if (showStatus && s.action !== 'unchanged') line += ` [${statusText(s)}]`;
+    lines.push(line);
+  }
+  const n = countSteps(steps);
+  if (showStatus) {
+    const mutating = steps.filter((s) => s.action !== 'unchanged');
+    const done = mutating.filter((s) => s.status === 'done').length;
+    lines.push(`${done} of ${mutating.length} changes applied, ${n.unchanged} unchanged`);
+  } else if (steps.some((s) => s.status !== 'planned')) {
+    lines.push(
+      `${n.create} created, ${n.change} changed, ${n.replace} replaced, ${n.delete} deleted, ${n.unchanged} unchanged`,
+    );
+  } else {
+    lines.push(
+      `${n.create} to create, ${n.change} to change, ${n.replace} to replace, ${n.delete} to delete, ${n.unchanged} unchanged`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function statusText(s: { status: StepStatus; error?: unknown; deleted?: boolean }): string {
+  if (s.status !== 'failed') return s.status;
+  return `failed${s.deleted ? ' after deleting' : ''}: ${errorText(s.error)}`;
+}

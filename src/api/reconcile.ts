@@ -1,0 +1,255 @@
+/**
+ * A kind-agnostic reconcile engine: compare desired items (keyed by name)
+ * with the current ones, make a plan of steps, and carry it out in a safe
+ * order, stopping at the first failure. What an item is, how two are
+ * compared and how one is created, changed or deleted is passed in, so the
+ * same engine serves eoip tunnels (`applyTunnels`) and, in tests, any
+ * other link kind.
+ */
+
+/** What a step does. */
+export type StepAction = 'create' | 'change' | 'replace' | 'delete' | 'unchanged';
+
+/**
+ * Where a step stands:
+ * - `planned`: not run (a dry run, or not yet executed);
+ * - `done`: applied (an `unchanged` step is `done` once the run starts: nothing was needed);
+ * - `failed`: the step was tried and refused; the run stopped there;
+ * - `skipped`: not tried because an earlier step failed.
+ */
+export type StepStatus = 'planned' | 'done' | 'failed' | 'skipped';
+
+/** One field that differs: its current value (`from`) and the desired one (`to`). */
+export interface FieldDiff {
+  /** The field, e.g. `ttl`, `keepalive`, `mtu`. */
+  field: string;
+  /** The current value; `undefined` for a create. */
+  from: unknown;
+  /** The desired value. */
+  to: unknown;
+}
+
+/** What a comparison of a desired and a current item found. */
+export interface Difference {
+  /** The fields that differ, in a stable order; empty when the item is as desired. */
+  diffs: FieldDiff[];
+  /**
+   * True when the differences cannot be applied in place (e.g. a change of
+   * address family): the item is deleted and created again.
+   */
+  replace?: boolean;
+}
+
+/** One step of a plan. */
+export interface PlanStep<D, C> {
+  /** What the step does. */
+  action: StepAction;
+  /** The item's name. */
+  name: string;
+  /**
+   * The differences: for `change` and `replace` the fields that differ; for
+   * `create` every declared field (with `from` undefined); empty for `delete`
+   * and `unchanged`.
+   */
+  diffs: FieldDiff[];
+  /** Where the step stands. */
+  status: StepStatus;
+  /** The desired item (every action but `delete`). */
+  desired?: D;
+  /** The current item (every action but `create`). */
+  current?: C;
+  /** Why the step failed (status `failed`). */
+  error?: unknown;
+  /**
+   * For a `replace` that failed: true when its delete had already been
+   * applied (the old item is gone and the new one was not created).
+   */
+  deleted?: boolean;
+}
+
+/** How to compare and describe items, for {@link planSteps}. */
+export interface PlanFunctions<D, C> {
+  /** Compare a desired item with the current item of the same name. */
+  diff(desired: D, current: C, name: string): Difference;
+  /**
+   * The declared fields of an item to create, shown as the create step's
+   * diffs (`from` undefined). Without it a create step has no diffs.
+   */
+  describe?(desired: D, name: string): Array<{ field: string; value: unknown }>;
+}
+
+/** What the engine needs to read, compare and change items of one kind. */
+export interface ReconcileAdapter<D, C> extends PlanFunctions<D, C> {
+  /** The current items by name (only those the engine may manage: `prune` deletes any of them not desired). */
+  list(): Promise<ReadonlyMap<string, C>>;
+  /** Create an item. */
+  create(desired: D, name: string): Promise<unknown>;
+  /** Change an item in place, given the differences found. */
+  change(desired: D, current: C, diffs: FieldDiff[], name: string): Promise<unknown>;
+  /** Delete an item. */
+  delete(current: C, name: string): Promise<unknown>;
+}
+
+/** Options of {@link planSteps}. */
+export interface PlanOptions {
+  /** Delete current items that are not desired. Default false: they are left alone and not listed. */
+  prune?: boolean;
+}
+
+/** Options of {@link reconcile}. */
+export interface ReconcileOptions extends PlanOptions {
+  /** Plan only: every step stays `planned` and no create/change/delete function is called. */
+  dryRun?: boolean;
+  /** Stop before the next step once aborted (the step being run fails with the signal's reason). */
+  signal?: AbortSignal;
+}
+
+/** The plan after a run: every step with its status, and the error that stopped the run. */
+export interface ReconcileResult<D, C> {
+  /** Every step, in the order they run (see {@link planSteps}). */
+  steps: PlanStep<D, C>[];
+  /** The step that failed, when one did. */
+  failed?: PlanStep<D, C>;
+  /** Why the run stopped, when a step failed. */
+  error?: unknown;
+}
+
+/**
+ * Make the plan, without side effects. Steps come in the order they run:
+ * deletes first (so names and identities they hold are free), then changes
+ * and replaces (a replace deletes, then creates), then creates; `unchanged`
+ * steps close the list. Within a group, desired items keep their given order
+ * and deletes follow the order of `current`. Every step starts `planned`.
+ *
+ * @example
+ * ```ts
+ * const steps = planSteps(new Map([['a', 1]]), new Map([['a', 2], ['b', 3]]), {
+ *   diff: (d, c) => ({ diffs: d === c ? [] : [{ field: 'value', from: c, to: d }] }),
+ * }, { prune: true });
+ * // [{ action: 'delete', name: 'b', ... }, { action: 'change', name: 'a', diffs: [{ field: 'value', from: 2, to: 1 }], ... }]
+ * ```
+ */
+export function planSteps<D, C>(
+  desired: ReadonlyMap<string, D>,
+  current: ReadonlyMap<string, C>,
+  fns: PlanFunctions<D, C>,
+  opts: PlanOptions = {},
+): PlanStep<D, C>[] {
+  const deletes: PlanStep<D, C>[] = [];
+  const changes: PlanStep<D, C>[] = [];
+  const creates: PlanStep<D, C>[] = [];
+  const unchanged: PlanStep<D, C>[] = [];
+  if (opts.prune) {
+    for (const [name, cur] of current) {
+      if (!desired.has(name))
+        deletes.push({ action: 'delete', name, diffs: [], status: 'planned', current: cur });
+    }
+  }
+  for (const [name, want] of desired) {
+    if (!current.has(name)) {
+      const diffs = (fns.describe?.(want, name) ?? []).map(({ field, value }) => ({
+        field,
+        from: undefined,
+        to: value,
+      }));
+      creates.push({ action: 'create', name, diffs, status: 'planned', desired: want });
+      continue;
+    }
+    const cur = current.get(name) as C;
+    const d = fns.diff(want, cur, name);
+    const step: PlanStep<D, C> = {
+      action: d.replace ? 'replace' : d.diffs.length > 0 ? 'change' : 'unchanged',
+      name,
+      diffs: d.diffs,
+      status: 'planned',
+      desired: want,
+      current: cur,
+    };
+    (step.action === 'unchanged' ? unchanged : changes).push(step);
+  }
+  return [...deletes, ...changes, ...creates, ...unchanged];
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new Error('aborted');
+}
+
+/**
+ * Run planned steps in their order, stopping at the first failure: that
+ * step becomes `failed` (with its error), the ones after it `skipped`, the
+ * ones before it stay `done`. Never throws for a failing step: the result
+ * says what happened. `unchanged` steps become `done` at once.
+ *
+ * The steps are updated in place and also returned.
+ */
+export async function executeSteps<D, C>(
+  steps: PlanStep<D, C>[],
+  adapter: Pick<ReconcileAdapter<D, C>, 'create' | 'change' | 'delete'>,
+  opts: { signal?: AbortSignal } = {},
+): Promise<ReconcileResult<D, C>> {
+  for (const s of steps) if (s.action === 'unchanged') s.status = 'done';
+  const result: ReconcileResult<D, C> = { steps };
+  for (const step of steps) {
+    if (step.action === 'unchanged') continue;
+    if (result.failed) {
+      step.status = 'skipped';
+      continue;
+    }
+    try {
+      if (opts.signal?.aborted) throw abortReason(opts.signal);
+      await runStep(step, adapter);
+      step.status = 'done';
+    } catch (e) {
+      step.status = 'failed';
+      step.error = e;
+      result.failed = step;
+      result.error = e;
+    }
+  }
+  return result;
+}
+
+async function runStep<D, C>(
+  step: PlanStep<D, C>,
+  adapter: Pick<ReconcileAdapter<D, C>, 'create' | 'change' | 'delete'>,
+): Promise<void> {
+  switch (step.action) {
+    case 'delete':
+      await adapter.delete(step.current as C, step.name);
+      return;
+    case 'change':
+      await adapter.change(step.desired as D, step.current as C, step.diffs, step.name);
+      return;
+    case 'create':
+      await adapter.create(step.desired as D, step.name);
+      return;
+    case 'replace':
+      await adapter.delete(step.current as C, step.name);
+      step.deleted = true;
+      await adapter.create(step.desired as D, step.name);
+      delete step.deleted;
+      return;
+    case 'unchanged':
+      return;
+  }
+}
+
+/**
+ * Read the current items, plan, and (unless `dryRun`) apply the plan.
+ *
+ * @example
+ * ```ts
+ * const r = await reconcile(new Map([['vx1', { vni: 10 }]]), vxlanAdapter, { prune: true });
+ * if (r.failed) console.error(`${r.failed.action} ${r.failed.name} failed`, r.error);
+ * ```
+ */
+export async function reconcile<D, C>(
+  desired: ReadonlyMap<string, D>,
+  adapter: ReconcileAdapter<D, C>,
+  opts: ReconcileOptions = {},
+): Promise<ReconcileResult<D, C>> {
+  const current = await adapter.list();
+  const steps = planSteps(desired, current, adapter, opts.prune !== undefined ? { prune: opts.prune } : {});
+  if (opts.dryRun) return { steps };
+  return executeSteps(steps, adapter, opts.signal ? { signal: opts.signal } : {});
+}
