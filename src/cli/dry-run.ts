@@ -2,9 +2,7 @@
  * What `--dry-run` prints: the request that would have been sent, decoded.
  */
 import type { PlannedRequest } from '../api/client.js';
-// The one place the CLI reads the codec: the decoded view of a planned
-// request. Switch this import to '../index.js' once src/index.ts re-exports it.
-import { type DescribedMessage, describeMessage } from '../codec/describe.js';
+import { type DescribedMessage, describeMessage } from '../index.js';
 
 /** The object `--dry-run` prints (documented in docs/cli.md). */
 export interface DryRunJson {
