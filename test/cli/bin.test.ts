@@ -352,26 +352,96 @@ describe('valid argument vectors: the request --dry-run prints', () => {
   });
 });
 
+/** The capture's d0 was ifindex 2: in a fresh namespace the first link made gets ifindex 2 as well. */
+const D0 = 'ip link add d0 type bridge';
+
 describe.skipIf(!CAN_UNSHARE)('the reference tool recorded requests: same bytes from --dry-run', () => {
-  // Created tunnels the reference tool sent and the kernel accepted. Cases naming
-  // the dummy device d0 of the capture are left out (this namespace has only lo),
-  // and so is link 99 (an ifindex that does not exist, which this tool refuses).
+  // Created tunnels the reference tool sent and the kernel accepted, except
+  // link 99 (an ifindex that does not exist, which this tool refuses: below).
   const cases = requestCases().filter(
-    (c) => c.request_sent && c.exit_code === 0 && c.argv[1] === 'add' && !c.argv.includes('link'),
+    (c) => c.request_sent && c.exit_code === 0 && c.argv[1] === 'add' && !c.argv.includes('99'),
   );
 
   it('covers the recorded add cases', () => {
-    expect(cases.length).toBeGreaterThanOrEqual(15);
+    expect(cases.length).toBeGreaterThanOrEqual(17);
+    expect(cases.filter((c) => c.argv.includes('d0')).length).toBeGreaterThanOrEqual(2);
   });
 
   it.each(cases)('$id: $description', (c) => {
     const recorded = requestCases().find((x) => x.id === c.id) as unknown as {
       request_hex_seq_zeroed: string;
     };
-    const r = dryRun(c.argv.slice(1));
+    const r = runCli(['--dry-run', ...c.argv.slice(1)], { netns: true, setup: D0 });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(decode(r.stdout).plan.hex).toBe(recorded.request_hex_seq_zeroed);
+  });
+
+  it('link 99 (no such ifindex): the reference sent it, this tool refuses it before sending', () => {
+    const c = requestCases().find((x) => x.id === 'add_link_nonexistent_index')!;
+    expect(c.argv).toContain('99');
+    expectRefused(runCli(c.argv.slice(1), { netns: true, trace: HAS_STRACE }), 'invalid link: 99');
+  });
+});
+
+describe.skipIf(!CAN_UNSHARE)('link and master by name in a namespace with a bridge', () => {
+  const setup = `${D0}; ip link add br0 type bridge`; // d0 = 2, br0 = 3
+
+  it('names resolve to their ifindex', () => {
+    const r = runCli(
+      ['--dry-run', 'add', 'remote', '10.0.0.2', 'tid', '3', 'link', 'd0', 'master', 'br0', 'up'],
+      {
+        netns: true,
+        setup,
+      },
+    );
+    expect(r.code).toBe(0);
+    const d = decode(r.stdout);
+    expect(d.info).toEqual(info({ id: 3, local: '0.0.0.0', remote: '10.0.0.2', link: 2 }));
+    expect(d.attrs).toEqual({ IFLA_MASTER: 3 });
+    expect(d.ifi).toEqual({ index: 0, flags: 1, change: 1 });
+    expect(r.linksAfter?.map((l) => [l.ifname, l.ifindex])).toEqual([
+      ['lo', 1],
+      ['d0', 2],
+      ['br0', 3],
+    ]);
+  });
+
+  it('a real add with master fails on this kernel (exit 2) and leaves the links as they were', () => {
+    const r = runCli(['add', 'name', 'e9', 'remote', '10.0.0.2', 'tid', '3', 'master', 'br0', 'up'], {
+      netns: true,
+      setup,
+      trace: HAS_STRACE,
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^eoip: create e9: eoip kind not available/);
+    expect(r.linksAfter?.map((l) => l.ifname)).toEqual(['lo', 'd0', 'br0']);
+  });
+
+  it('set and del refuse a bridge: not a tunnel (exit 1), nothing sent', () => {
+    for (const args of [
+      ['set', 'name', 'br0', 'ttl', '3'],
+      ['del', 'br0'],
+      ['--dry-run', 'del', 'd0'],
+    ]) {
+      const r = runCli(args, { netns: true, setup, trace: HAS_STRACE });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^eoip: (br0|d0) is not an eoip\/eoipv6 tunnel \(its kind is bridge\)\n$/);
+      if (r.sentTypes) expect(r.sentTypes.filter((t) => MUTATING_TYPES.includes(t))).toEqual([]);
+      expect(r.linksAfter?.map((l) => l.ifname)).toEqual(['lo', 'd0', 'br0']);
+    }
+  });
+
+  it('list with only non-tunnel links prints nothing', () => {
+    for (const args of [['list'], ['list', 'name', 'br0'], ['-j', 'list', 'detail']]) {
+      const r = runCli(args, { netns: true, setup });
+      expect({ args, code: r.code, out: r.stdout, err: r.stderr }).toEqual({
+        args,
+        code: 0,
+        out: args[0] === '-j' ? '[]\n' : '',
+        err: '',
+      });
+    }
   });
 });
 
@@ -615,9 +685,11 @@ describe.skipIf(!CAN_UNSHARE)('in a fresh network namespace (this kernel has no 
     let nsPath = '';
     beforeAll(async () => {
       // A process in a namespace of its own holds the namespace the bin is pointed at.
-      holder = spawn('unshare', ['-n', 'sleep', '60'], { stdio: 'ignore' });
+      holder = spawn('unshare', ['-n', 'sh', '-c', 'ip link add l1 type bridge && exec sleep 60'], {
+        stdio: 'ignore',
+      });
       nsPath = `/proc/${holder.pid}/ns/net`;
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 300));
     });
     afterAll(() => {
       holder?.kill();
@@ -643,6 +715,28 @@ describe.skipIf(!CAN_UNSHARE)('in a fresh network namespace (this kernel has no 
       const d = decode(r.stdout);
       expect(d.info).toEqual(info({ id: 12, local: '0.0.0.0', remote: '10.0.0.2' }));
       expect(typeof d.attrs['IFLA_TARGET_NETNSID']).toBe('number');
+    });
+
+    it('set there: a missing name is exit 2, a bridge is not a tunnel (exit 1); dry run alike', () => {
+      const cases: Array<[string[], number, RegExp]> = [
+        [
+          ['-n', nsPath, 'set', 'name', 'nosuch', 'ttl', '3'],
+          2,
+          /^eoip: change nosuch: no such interface \(ENODEV\)/,
+        ],
+        [['-n', nsPath, '--dry-run', 'set', 'name', 'nosuch', 'ttl', '3'], 2, /no such interface/],
+        [
+          ['-n', nsPath, 'set', 'name', 'l1', 'ttl', '3'],
+          1,
+          /^eoip: l1 is not an eoip\/eoipv6 tunnel \(its kind is bridge\)\n$/,
+        ],
+        [['-n', nsPath, 'del', 'l1'], 1, /^eoip: l1 is not an eoip\/eoipv6 tunnel/],
+      ];
+      for (const [args, code, err] of cases) {
+        const r = runCli(args, { netns: true });
+        expect({ args, code: r.code, out: r.stdout }).toEqual({ args, code, out: '' });
+        expect(r.stderr).toMatch(err);
+      }
     });
 
     it('a namespace that does not exist: exit 2', () => {

@@ -4,7 +4,7 @@
  * namespace, optionally traced), and read the captured vectors.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,8 +47,8 @@ function isStale(): boolean {
 }
 
 /**
- * Build the bin with the bin entry of tsup.config.ts (into {@link BIN_DIR})
- * when it is missing or older than src/. Test files run in parallel: a lock
+ * Build the bin with the bin entry of tsup.config.ts, and the entries that
+ * ship beside it, into {@link BIN_DIR} when it is missing or older than src/. Test files run in parallel: a lock
  * directory makes one of them build.
  */
 export async function ensureBuilt(): Promise<void> {
@@ -70,16 +70,32 @@ export async function ensureBuilt(): Promise<void> {
     try {
       if (!isStale()) return;
       const { build } = await import('tsup');
-      const configs = (await import('../../tsup.config.js')).default as unknown as Array<{ entry?: unknown }>;
-      const cli = configs.find((c) => JSON.stringify(c.entry).includes('src/cli/main.ts'));
-      if (!cli) throw new Error('tsup.config.ts has no src/cli/main.ts entry');
+      const configs = (await import('../../tsup.config.js')).default as unknown as Array<{
+        entry?: unknown;
+        clean?: boolean;
+      }>;
+      if (!configs.some((c) => JSON.stringify(c.entry).includes('src/cli/main.ts'))) {
+        throw new Error('tsup.config.ts has no src/cli/main.ts entry');
+      }
+      // The bin and the files that ship beside it in dist/ (e.g. the namespace
+      // helper it spawns); the library build (the one that cleans dist/) is left out.
+      // Built into a fresh directory, then renamed into place (the bin last),
+      // so a reader never sees a half-written file.
+      const staging = `${BIN_DIR}.${process.pid}`;
+      rmSync(staging, { recursive: true, force: true });
       const cwd = process.cwd();
       process.chdir(REPO_ROOT);
       try {
-        await build({ ...(cli as object), outDir: BIN_DIR, silent: true } as Parameters<typeof build>[0]);
+        for (const c of configs.filter((x) => x.clean !== true)) {
+          await build({ ...(c as object), outDir: staging, silent: true } as Parameters<typeof build>[0]);
+        }
       } finally {
         process.chdir(cwd);
       }
+      mkdirSync(BIN_DIR, { recursive: true });
+      const files = readdirSync(staging).sort((a, b) => Number(a === 'cli.cjs') - Number(b === 'cli.cjs'));
+      for (const f of files) renameSync(join(staging, f), join(BIN_DIR, f));
+      rmSync(staging, { recursive: true, force: true });
       return;
     } finally {
       rmSync(lock, { recursive: true, force: true });
@@ -118,6 +134,8 @@ export interface RunOptions {
   netns?: boolean;
   /** Trace sendmsg/sendto with strace and report the netlink message types sent. */
   trace?: boolean;
+  /** Shell commands run in the namespace before the bin (with `netns`), e.g. `ip link add d0 type bridge`. */
+  setup?: string;
 }
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -129,6 +147,7 @@ const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
  */
 export function runCli(args: readonly string[], opts: RunOptions = {}): RunResult {
   const node = [process.execPath, BIN, ...args];
+  if (opts.setup !== undefined && !opts.netns) throw new Error('setup needs netns');
   if (!opts.netns && !opts.trace) {
     const r = spawnSync(node[0]!, node.slice(1), { encoding: 'utf8', timeout: 30_000 });
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
@@ -138,7 +157,8 @@ export function runCli(args: readonly string[], opts: RunOptions = {}): RunResul
     ? ['strace', '-f', '-qq', '-e', 'trace=sendmsg,sendto', '-o', traceFile, ...node]
     : node;
   // The links are listed inside the same namespace, after the bin exited.
-  const script = `${cmd.map(q).join(' ')}; rc=$?; echo "@@LINKS@@" >&2; ip -j link >&2; exit $rc`;
+  const setup = opts.setup !== undefined ? `{ ${opts.setup}; } >/dev/null || exit 99; ` : '';
+  const script = `${setup}${cmd.map(q).join(' ')}; rc=$?; echo "@@LINKS@@" >&2; ip -j link >&2; exit $rc`;
   const r = opts.netns
     ? spawnSync('unshare', ['-n', 'sh', '-c', script], { encoding: 'utf8', timeout: 30_000 })
     : spawnSync('sh', ['-c', script], { encoding: 'utf8', timeout: 30_000 });
