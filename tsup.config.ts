@@ -1,6 +1,6 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 
-const common = {
+const common: Options = {
   sourcemap: false,
   target: 'node20',
   platform: 'node',
@@ -8,7 +8,7 @@ const common = {
   external: ['netlink'],
   // import.meta.url in the CJS builds (used to find the namespace helper).
   shims: true,
-} as const;
+};
 
 export default defineConfig([
   {
@@ -20,9 +20,9 @@ export default defineConfig([
     clean: true,
   },
   {
-    // The helper process that makes link changes inside another network namespace.
+    // Helper processes: link changes inside another namespace, and the isolated event reader.
     ...common,
-    entry: { 'netns-child': 'src/api/netns-child.ts' },
+    entry: { 'netns-child': 'src/api/netns-child.ts', 'events-child': 'src/transport/events-child.ts' },
     format: ['cjs'],
     dts: false,
     clean: false,

@@ -5,9 +5,17 @@
 import { RTM_DELLINK } from '../codec/constants.js';
 import type { LinkMessage, Tunnel, TunnelKind } from '../codec/types.js';
 import { dumpLinks } from '../transport/dump.js';
-import { type LinkSubscription, subscribeLinks } from '../transport/events.js';
+import {
+  type IsolatedHandle,
+  type LinkSubscription,
+  subscribeLinks,
+  subscribeLinksIsolated,
+} from '../transport/events.js';
+import { type NetnsHandle, openNetns } from '../transport/netns.js';
 import type { NetlinkTransport } from '../transport/socket.js';
+import { NetlinkSocket } from '../transport/socket.js';
 import { InvalidArgumentError } from './errors.js';
+import type { NetnsRef } from './types.js';
 
 /** An item (tunnel or link) appeared, changed or disappeared. */
 export interface WatchChange<T> {
@@ -43,6 +51,15 @@ export interface WatchOptions {
   initial?: boolean;
   /** Receive buffer for events in bytes (default 4 MiB; the kernel caps it at net.core.rmem_max). */
   recvBufferSize?: number;
+  /**
+   * Read events in a separate reader process (default true). The `netlink`
+   * package's native layer aborts its process on a receive-buffer overrun;
+   * isolated, only the reader dies, is restarted, and the watcher resyncs.
+   * `false` reads in this process (lighter; an overrun would abort it).
+   */
+  isolate?: boolean;
+  /** Watch another network namespace (name under /run/netns, path, or pid). Implies a reader process. */
+  netns?: NetnsRef;
 }
 
 /** Fields compared to decide whether a notification changed anything users see (counters excluded). */
@@ -74,12 +91,73 @@ export interface WatchSpec<T extends { index: number }> {
   signal?: AbortSignal | undefined;
   initial?: boolean | undefined;
   recvBufferSize?: number | undefined;
+  isolate?: boolean | undefined;
+  netns?: NetnsRef | undefined;
   /** How to subscribe (tests replace the kernel here). */
   subscribe?: (sub: LinkSubscription) => WatchSocket;
 }
 
-/** What a watcher needs from its event socket: requests (for the initial read and resyncs) and close. */
-export type WatchSocket = NetlinkTransport & { readonly isClosed: boolean };
+/**
+ * What a watcher needs from its event source: requests (for the initial read
+ * and resyncs), close, and optionally a promise of being subscribed and the
+ * namespace id to read from.
+ */
+export type WatchSocket = NetlinkTransport & {
+  readonly isClosed: boolean;
+  /** Resolves once events flow; the initial read starts after it. */
+  readonly ready?: Promise<void>;
+  /** Namespace id for the initial read and resyncs (another namespace). */
+  readonly targetNsid?: number | undefined;
+};
+
+/** Options of the event source behind a watcher. */
+interface SourceOptions {
+  isolate?: boolean | undefined;
+  netns?: NetnsRef | undefined;
+  recvBufferSize?: number | undefined;
+}
+
+/**
+ * The event source: an in-process socket, or (isolated, the default) a reader
+ * process forwarding events, with an in-process socket for requests.
+ */
+function openSource(sub: LinkSubscription, o: SourceOptions): WatchSocket {
+  if (o.isolate === false && o.netns === undefined) return subscribeLinks(sub);
+  const requests = NetlinkSocket.open();
+  let handle: IsolatedHandle | undefined;
+  let ns: NetnsHandle | undefined;
+  let closed = false;
+  const source = {
+    targetNsid: undefined as number | undefined,
+    ready: undefined as unknown as Promise<void>,
+    get isClosed() {
+      return closed;
+    },
+    ack: requests.ack.bind(requests),
+    reply: requests.reply.bind(requests),
+    dump: requests.dump.bind(requests),
+    close() {
+      closed = true;
+      handle?.close();
+      requests.close();
+      ns?.close();
+    },
+  };
+  source.ready = (async () => {
+    if (o.netns !== undefined) {
+      ns = await openNetns(requests, o.netns);
+      source.targetNsid = ns.nsid;
+    }
+    if (closed) return;
+    handle = subscribeLinksIsolated({
+      ...sub,
+      ...(o.recvBufferSize !== undefined ? { recvBufferSize: o.recvBufferSize } : {}),
+      ...(ns ? { netnsPath: ns.path } : {}),
+    });
+    await handle.ready;
+  })();
+  return source;
+}
 
 function sameLink(a: LinkMessage, b: LinkMessage): boolean {
   return (
@@ -122,6 +200,8 @@ export function watchTunnels(opts: WatchOptions = {}): AsyncIterableIterator<Tun
     signal: opts.signal,
     initial: opts.initial,
     recvBufferSize: opts.recvBufferSize,
+    isolate: opts.isolate,
+    netns: opts.netns,
   });
 }
 
@@ -141,6 +221,8 @@ export function watchLinks(
     signal: opts.signal,
     initial: opts.initial,
     recvBufferSize: opts.recvBufferSize,
+    isolate: opts.isolate,
+    netns: opts.netns,
   });
 }
 
@@ -189,7 +271,8 @@ export function createWatcher<T extends { index: number }>(
   const readAll = async (s: WatchSocket): Promise<T[]> => {
     const out: T[] = [];
     for (const kind of spec.kinds) {
-      for (const l of await dumpLinks(s, { kind, stats: false })) {
+      const nsid = s.targetNsid !== undefined ? { targetNsid: s.targetNsid } : {};
+      for (const l of await dumpLinks(s, { kind, stats: false, ...nsid })) {
         const item = spec.project(l);
         if (item) out.push(item);
       }
@@ -234,7 +317,7 @@ export function createWatcher<T extends { index: number }>(
     }
   };
 
-  const sock = (spec.subscribe ?? subscribeLinks)({
+  const sub: LinkSubscription = {
     kinds: spec.kinds,
     ...(spec.recvBufferSize !== undefined ? { recvBufferSize: spec.recvBufferSize } : {}),
     onLink: (msg) => {
@@ -246,7 +329,10 @@ export function createWatcher<T extends { index: number }>(
       if ((err as { errno?: number }).errno === 105 && !sock.isClosed) void resync();
       else finish(err);
     },
-  });
+  };
+  const sock = spec.subscribe
+    ? spec.subscribe(sub)
+    : openSource(sub, { isolate: spec.isolate, netns: spec.netns, recvBufferSize: spec.recvBufferSize });
 
   const onAbort = () => finish();
   if (spec.signal?.aborted) finish();
@@ -254,17 +340,19 @@ export function createWatcher<T extends { index: number }>(
 
   // Subscribed first, then read: nothing that happens in between is lost.
   if (!done) {
-    void readAll(sock).then(
-      (items) => {
-        for (const item of items) {
-          state.set(item.index, item);
-          if (spec.initial) emit({ type: 'added', tunnel: item });
-        }
-        ready = true;
-        for (const m of early.splice(0)) apply(m);
-      },
-      (e) => finish(e),
-    );
+    void Promise.resolve(sock.ready)
+      .then(() => readAll(sock))
+      .then(
+        (items) => {
+          for (const item of items) {
+            state.set(item.index, item);
+            if (spec.initial) emit({ type: 'added', tunnel: item });
+          }
+          ready = true;
+          for (const m of early.splice(0)) apply(m);
+        },
+        (e) => finish(e),
+      );
   }
 
   const iterator: AsyncIterableIterator<Ev> = {

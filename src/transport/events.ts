@@ -2,10 +2,14 @@
  * Link events: a socket joined to the RTNLGRP_LINK multicast group, handing
  * each RTM_NEWLINK / RTM_DELLINK notification to a callback in kernel order.
  */
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { RTM_DELLINK, RTM_NEWLINK, RTNLGRP_LINK } from '../codec/constants.js';
 import { decodeLinkBody, peekLinkKind } from '../codec/link.js';
 import type { LinkMessage } from '../codec/types.js';
-import type { SocketError } from './errors.js';
+import { SocketError } from './errors.js';
 import { NetlinkSocket } from './socket.js';
 
 /** Options of {@link subscribeLinks}. */
@@ -47,4 +51,134 @@ export function subscribeLinks(sub: LinkSubscription): NetlinkSocket {
     },
     onEventError: sub.onLost,
   });
+}
+
+/** Options of {@link subscribeLinksIsolated}. */
+export interface IsolatedSubscription extends LinkSubscription {
+  /** Read events inside this network namespace (its file), via nsenter. */
+  netnsPath?: string;
+  /** Called each time the reader process is (re)started and subscribed. */
+  onReady?: () => void;
+}
+
+/** A running isolated subscription. */
+export interface IsolatedHandle {
+  /** Stop the reader process. */
+  close(): void;
+  /** Resolves once the first reader process has subscribed. */
+  ready: Promise<void>;
+}
+
+function childCommand(): string[] {
+  const here = new URL('.', import.meta.url);
+  for (const name of ['events-child.cjs', 'events-child.js']) {
+    const p = fileURLToPath(new URL(name, here));
+    if (existsSync(p)) return [p];
+  }
+  return ['--import', 'tsx', fileURLToPath(new URL('events-child.ts', here))];
+}
+
+/**
+ * Read link events in a separate process that forwards them over IPC. The
+ * `netlink` package's native layer aborts its process when the kernel reports
+ * a receive-buffer overrun; isolated, such an abort costs only the reader,
+ * which is restarted, and the loss is reported through `onLost` so the
+ * caller resyncs. It also lets events be read inside another namespace.
+ */
+export function subscribeLinksIsolated(sub: IsolatedSubscription): IsolatedHandle {
+  const kinds = sub.kinds ? new Set(sub.kinds) : undefined;
+  let closed = false;
+  let child: ChildProcess | undefined;
+  let resolveReady: () => void;
+  let rejectReady: (e: unknown) => void;
+  const ready = new Promise<void>((res, rej) => {
+    resolveReady = res;
+    rejectReady = rej;
+  });
+  let everReady = false;
+  let quickFailures = 0;
+
+  const start = () => {
+    const node = [process.execPath, ...childCommand()];
+    const [cmd, ...args] = sub.netnsPath ? ['nsenter', `--net=${sub.netnsPath}`, '--', ...node] : node;
+    const env = { ...process.env, EOIP_EVENTS_RCVBUF: String(sub.recvBufferSize ?? 4 * 1024 * 1024) };
+    const c = spawn(cmd!, args, {
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      serialization: 'advanced',
+      env,
+    });
+    child = c;
+    let stderr = '';
+    c.stderr?.on('data', (d) => {
+      stderr += d;
+    });
+    const startedAt = Date.now();
+    c.on('message', (msg: { m?: Uint8Array; lost?: number; ready?: boolean }) => {
+      if (msg.m) {
+        const buf = new Uint8Array(msg.m.buffer, msg.m.byteOffset, msg.m.byteLength);
+        const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+        const type = view.getUint16(4, true);
+        if (type !== RTM_NEWLINK && type !== RTM_DELLINK) return;
+        if (kinds) {
+          const kind = peekLinkKind(buf, 0, buf.byteLength);
+          if (kind === undefined || !kinds.has(kind)) return;
+        }
+        try {
+          sub.onLink(
+            decodeLinkBody(
+              buf,
+              view,
+              0,
+              buf.byteLength,
+              type,
+              view.getUint16(6, true),
+              view.getUint32(8, true),
+            ),
+          );
+        } catch {
+          // Undecodable notification: skipped; the next resync corrects the state.
+        }
+      } else if (msg.lost !== undefined) {
+        sub.onLost(new SocketError('link events were lost', 105));
+      } else if (msg.ready) {
+        quickFailures = 0;
+        if (!everReady) {
+          everReady = true;
+          resolveReady();
+        } else {
+          // A restarted reader: whatever happened in between is unknown.
+          sub.onLost(new SocketError('the event reader restarted: link events were lost', 105));
+        }
+        sub.onReady?.();
+      }
+    });
+    c.on('error', (e) => {
+      if (!everReady)
+        rejectReady(new SocketError(`cannot start the event reader: ${e.message}`, undefined, e));
+    });
+    c.on('exit', (code, signal) => {
+      if (closed) return;
+      const why = `the event reader exited (${signal ?? `code ${code}`})${stderr ? `: ${stderr.trim().split('\n')[0]}` : ''}`;
+      if (!everReady) {
+        rejectReady(new SocketError(why));
+        closed = true;
+        return;
+      }
+      // Restart at once, but stop trying if it keeps dying on start.
+      if (Date.now() - startedAt < 1000 && ++quickFailures >= 3) {
+        closed = true;
+        sub.onLost(new SocketError(`${why}; giving up after 3 quick failures`));
+        return;
+      }
+      start();
+    });
+  };
+  start();
+  return {
+    ready,
+    close() {
+      closed = true;
+      child?.kill();
+    },
+  };
 }

@@ -2,6 +2,7 @@
  * Link events from the real kernel through the watcher (vxlan stands in for
  * eoip: the watch engine is the same for every kind).
  */
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { watchLinks } from '../../src/api/watch.js';
 import { canUseKernel, ip, uniqueName } from './helpers.js';
@@ -59,16 +60,54 @@ describe.skipIf(!canUseKernel)('watchLinks on the real kernel', () => {
   });
 
   it('break out of for-await closes the watcher', async () => {
-    const it = watchLinks({ kind: 'vxlan' });
+    const marker = uniqueName('wm');
+    ip('link', 'add', marker, 'type', 'vxlan', 'id', '44', 'dstport', '4789');
+    const it = watchLinks({ kind: 'vxlan', initial: true });
     const vx = uniqueName('wy');
-    setTimeout(() => ip('link', 'add', vx, 'type', 'vxlan', 'id', '43', 'dstport', '4789'), 100);
-    let seen = '';
+    const seen: string[] = [];
     for await (const ev of it) {
-      if (ev.type !== 'resync') seen = `${ev.type} ${ev.tunnel.name}`;
-      break;
+      if (ev.type === 'resync') continue;
+      seen.push(`${ev.type} ${ev.tunnel.name}`);
+      // The initial event means the watcher is subscribed: now make a change.
+      if (ev.tunnel.name === marker) ip('link', 'add', vx, 'type', 'vxlan', 'id', '43', 'dstport', '4789');
+      else break;
     }
-    expect(seen).toBe(`added ${vx}`);
+    expect(seen).toEqual([`added ${marker}`, `added ${vx}`]);
     ip('link', 'del', vx);
+    ip('link', 'del', marker);
     expect(await it.next()).toEqual({ value: undefined, done: true });
   });
+
+  it('survives a burst that overruns the reader: the reader restarts and the watcher resyncs', async () => {
+    const ac = new AbortController();
+    const marker = uniqueName('wz');
+    ip('link', 'add', marker, 'type', 'veth', 'peer', 'name', `${marker}p`);
+    // A small receive buffer, and the reader stopped while 300 pairs appear: the kernel must drop events.
+    const it = watchLinks({ kind: 'veth', signal: ac.signal, initial: true, recvBufferSize: 65536 });
+    const prefix = `o${process.pid % 1000}`;
+    const counts: Record<string, number> = {};
+    let resync: number | undefined;
+    const timer = setTimeout(() => ac.abort(), 20000);
+    for await (const ev of it) {
+      counts[ev.type] = (counts[ev.type] ?? 0) + 1;
+      if (ev.type === 'added' && ev.tunnel.name === marker) {
+        const reader = execFileSync('pgrep', ['-P', String(process.pid), '-f', 'events-child'], { encoding: 'utf8' }).trim();
+        expect(reader).toMatch(/^\d+$/);
+        process.kill(Number(reader), 'SIGSTOP');
+        const add = Array.from({ length: 300 }, (_, i) => `link add ${prefix}a${i} type veth peer name ${prefix}b${i}`);
+        execFileSync('ip', ['-batch', '-'], { input: `${add.join('\n')}\n` });
+        process.kill(Number(reader), 'SIGCONT');
+      }
+      if (ev.type === 'resync') {
+        resync = ev.tunnels.length;
+        break;
+      }
+    }
+    clearTimeout(timer);
+    // Every link is known after the resync, whatever was dropped on the way.
+    expect(resync).toBe(602);
+    expect(counts['added']).toBe(602);
+    const del = Array.from({ length: 300 }, (_, i) => `link del ${prefix}a${i}`);
+    execFileSync('ip', ['-batch', '-'], { input: `${del.join('\n')}\nlink del ${marker}\n` });
+  }, 60000);
 });
