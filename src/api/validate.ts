@@ -114,7 +114,7 @@ export function checkRemote(v: unknown, family?: 4 | 6): { family: 4 | 6; text: 
   if (isUnspecified(a.text)) {
     throw new InvalidArgumentError('remote', v, 'a specific address (not 0.0.0.0 or ::)');
   }
-  if (a.family === 6 && /^ff/i.test(a.text)) {
+  if (a.family === 6 && parseIp(a.text)!.bytes[0] === 0xff) {
     throw new InvalidArgumentError('remote', v, 'a unicast IPv6 address (not multicast ff00::/8)');
   }
   return a;

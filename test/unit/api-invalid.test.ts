@@ -128,3 +128,20 @@ describe('changeTunnel refuses bad input before changing anything', () => {
     expect(t.mutations).toHaveLength(0);
   });
 });
+
+describe('IPv6 multicast is judged by the first byte, not the spelling', () => {
+  it.each([
+    ['ff02::1', true],
+    ['FF0E::9', true],
+    ['ff::1', false], // 00ff::1
+    ['0ff0::1', false],
+    ['fd00::ff', false],
+  ])('%s multicast=%s', async (remote, multicast) => {
+    const t = new ReplayTransport();
+    const r = await EoipClient.withTransport(t)
+      .planCreateTunnel({ tunnelId: 1, remote })
+      .then(() => 'ok')
+      .catch((e) => (e instanceof InvalidArgumentError ? e.field : String(e)));
+    expect(r).toBe(multicast ? 'remote' : 'ok');
+  });
+});
