@@ -1,8 +1,14 @@
 /**
  * Create an EoIP tunnel to a RouterOS box, list all tunnels, then remove it.
  * Run as root (CAP_NET_ADMIN) on a host with the eoip module loaded:
- *   npx tsx examples/create-and-list.ts
- * Without the module, it prints the kernel's refusal and its hint.
+ *   sudo npx tsx --tsconfig tsconfig.examples.json examples/create-and-list.ts
+ * (prefix `unshare -n` to try it in a throwaway network namespace).
+ * Without the module, it prints the kernel's refusal and its hint, and exits
+ * with status 1.
+ *
+ * The matching RouterOS side:
+ *   /interface eoip add name=eoip-linux local-address=198.51.100.7 remote-address=192.0.2.1 \
+ *     tunnel-id=100 keepalive=10s,10
  */
 import { createTunnel, deleteTunnel, EoipError, formatTunnelLine, listTunnels } from 'eoip-netlink';
 
