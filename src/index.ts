@@ -31,6 +31,7 @@ export {
   KernelError,
   type KernelErrorDetails,
   KindNotAvailableError,
+  LinkExistsError,
   LinkNotFoundError,
   NetlinkParseError,
   NotATunnelError,
@@ -44,6 +45,7 @@ export {
 export { formatTunnelLine, type TunnelLineInput } from './api/format.js';
 // Kind-agnostic reconcile engine (what applyTunnels runs on)
 export {
+  type DeclaredField,
   type Difference,
   executeSteps,
   type FieldDiff,
@@ -107,6 +109,7 @@ export {
   type DescribedIfInfoMsg,
   type DescribedMessage,
   type DescribedNlmsgErr,
+  type DescribedRtgenmsg,
   describeMessage,
 } from './codec/describe.js';
 export { decodeErrorPayload, type ExtendedAck, type NetlinkErrorMessage } from './codec/error.js';
@@ -138,6 +141,7 @@ export {
   type LinkOptions,
 } from './transport/links.js';
 export {
+  DEFAULT_TIMEOUT,
   type DumpSummary,
   type DumpVisitor,
   NetlinkSocket,

@@ -10,6 +10,7 @@ import type { Keepalive, Tunnel, TunnelKind } from '../codec/types.js';
 import { EoipClient } from './client.js';
 import { EoipError, InvalidArgumentError, NotATunnelError } from './errors.js';
 import {
+  type DeclaredField,
   type Difference,
   executeSteps,
   type FieldDiff,
@@ -293,8 +294,8 @@ function diffTunnel(want: Canonical, cur: Tunnel): Difference {
   return cur.kind !== want.kind ? { diffs, replace: true } : { diffs };
 }
 
-function describeTunnel(want: Canonical): Array<{ field: string; value: unknown }> {
-  const out: Array<{ field: string; value: unknown }> = [
+function describeTunnel(want: Canonical): DeclaredField[] {
+  const out: DeclaredField[] = [
     { field: 'kind', value: want.kind },
     { field: 'tunnelId', value: want.tunnelId },
     { field: 'local', value: want.local },

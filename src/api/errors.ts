@@ -12,6 +12,7 @@ export {
   KernelError,
   type KernelErrorDetails,
   KindNotAvailableError,
+  LinkExistsError,
   LinkNotFoundError,
   type Operation,
   PermissionError,

@@ -67,6 +67,14 @@ export interface PlanStep<D, C> {
   deleted?: boolean;
 }
 
+/** One declared field of an item to create. */
+export interface DeclaredField {
+  /** The field's name. */
+  field: string;
+  /** Its declared value. */
+  value: unknown;
+}
+
 /** How to compare and describe items, for {@link planSteps}. */
 export interface PlanFunctions<D, C> {
   /** Compare a desired item with the current item of the same name. */
@@ -75,7 +83,7 @@ export interface PlanFunctions<D, C> {
    * The declared fields of an item to create, shown as the create step's
    * diffs (`from` undefined). Without it a create step has no diffs.
    */
-  describe?(desired: D, name: string): Array<{ field: string; value: unknown }>;
+  describe?(desired: D, name: string): DeclaredField[];
 }
 
 /** What the engine needs to read, compare and change items of one kind. */

@@ -29,6 +29,7 @@ export interface WatchChange<T> {
 
 /** Events were lost (the socket overflowed): the differences were emitted, and this closes the resync. */
 export interface WatchResync<T> {
+  /** Always `resync`. */
   type: 'resync';
   /** Every item after the resync. */
   tunnels: T[];

@@ -127,6 +127,12 @@ export interface DescribedNlmsgErr extends DescribedErrorCode {
   request: DescribedMessage;
 }
 
+/** struct rtgenmsg, the short header of old-style dump requests. */
+export interface DescribedRtgenmsg {
+  /** Address family. */
+  rtgen_family: number;
+}
+
 /**
  * One rtnetlink message described. Which optional parts are present depends
  * on the type: link messages have `ifinfomsg` (or `rtgenmsg` for a short
@@ -139,7 +145,7 @@ export interface DescribedMessage {
   /** struct ifinfomsg of a link message. */
   ifinfomsg?: DescribedIfInfoMsg;
   /** The 1-byte struct rtgenmsg of a short RTM_GETLINK dump request. */
-  rtgenmsg?: { rtgen_family: number };
+  rtgenmsg?: DescribedRtgenmsg;
   /** Top-level attributes of a link message, in wire order. */
   attrs?: DescribedAttribute[];
   /** The error code and echoed request of an NLMSG_ERROR. */

@@ -21,6 +21,7 @@ export interface NetlinkHeader {
 
 /** One message cut out of a datagram: its header and its payload (after the header). */
 export interface NetlinkMessage {
+  /** The message's header. */
   header: NetlinkHeader;
   /** The whole message, header included (a view, not a copy). */
   bytes: Uint8Array;

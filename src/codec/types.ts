@@ -40,15 +40,25 @@ export type OperState = 'unknown' | 'notpresent' | 'down' | 'lowerlayerdown' | '
 
 /** The main interface counters (from IFLA_STATS64). */
 export interface LinkStats {
+  /** Packets received. */
   rxPackets: number;
+  /** Packets sent. */
   txPackets: number;
+  /** Bytes received. */
   rxBytes: number;
+  /** Bytes sent. */
   txBytes: number;
+  /** Receive errors. */
   rxErrors: number;
+  /** Transmit errors. */
   txErrors: number;
+  /** Received packets dropped. */
   rxDropped: number;
+  /** Packets dropped on transmit. */
   txDropped: number;
+  /** Multicast packets received. */
   multicast: number;
+  /** Collisions. */
   collisions: number;
 }
 

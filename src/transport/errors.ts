@@ -83,8 +83,14 @@ export class KernelError extends EoipError {
   }
 }
 
-/** EEXIST: the name is taken, or another tunnel has the same (local, remote, tunnel id, link). */
-export class TunnelExistsError extends KernelError {}
+/** EEXIST on a link of any kind: an interface with that name (or identity) exists. */
+export class LinkExistsError extends KernelError {}
+
+/**
+ * EEXIST on a tunnel: the name is taken, or another tunnel of the kind has the
+ * same (local, remote, tunnel id, link).
+ */
+export class TunnelExistsError extends LinkExistsError {}
 
 /** ENODEV / not found: no interface with that name or index. */
 export class LinkNotFoundError extends KernelError {}
@@ -99,26 +105,35 @@ export class KindNotAvailableError extends KernelError {}
 export class TimeoutError extends EoipError {
   /** The timeout that ran out, in milliseconds. */
   readonly timeout: number;
+  /** What timed out. */
+  readonly operation: string;
   /** @param operation what timed out @param timeout milliseconds */
   constructor(operation: string, timeout: number) {
     super(`${operation}: no answer from the kernel within ${timeout} ms`, 'ETIMEDOUT');
     this.timeout = timeout;
+    this.operation = operation;
   }
 }
 
 /** The operation was aborted through its AbortSignal. */
 export class AbortedError extends EoipError {
+  /** What was aborted. */
+  readonly operation: string;
   /** @param operation what was aborted @param reason the signal's reason */
   constructor(operation: string, reason?: unknown) {
     super(`${operation}: aborted`, 'ABORTED', { cause: reason });
+    this.operation = operation;
   }
 }
 
 /** The socket was closed (by `close()` or a socket error) while the operation was pending. */
 export class SocketClosedError extends EoipError {
+  /** What was pending. */
+  readonly operation: string;
   /** @param operation what was pending */
   constructor(operation: string, cause?: unknown) {
     super(`${operation}: the netlink socket was closed`, 'SOCKET_CLOSED', { cause });
+    this.operation = operation;
   }
 }
 
@@ -175,7 +190,9 @@ export function kernelError(d: KernelErrorDetails, kind?: string): KernelError {
   const full: KernelErrorDetails = hint !== undefined ? { ...d, hint } : d;
   switch (d.errno) {
     case 17:
-      return new TunnelExistsError(full, 'already exists');
+      return kind === 'eoip' || kind === 'eoipv6'
+        ? new TunnelExistsError(full, 'already exists')
+        : new LinkExistsError(full, 'already exists');
     case 19:
       return new LinkNotFoundError(full, 'no such interface');
     case 1:
