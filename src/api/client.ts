@@ -15,7 +15,7 @@ import {
   type TunnelLinkExtras,
 } from '../codec/requests.js';
 import type { LinkMessage, Tunnel, TunnelKind, TunnelParams } from '../codec/types.js';
-import { asKernelError, dumpLinks } from '../transport/dump.js';
+import { asKernelError, dumpLinks, dumpLinksOfKinds } from '../transport/dump.js';
 import { deleteLink, getLink } from '../transport/links.js';
 import { type NetnsHandle, openNetns } from '../transport/netns.js';
 import { lookupRoute } from '../transport/route.js';
@@ -195,15 +195,12 @@ export class EoipClient {
     }
     const kinds: TunnelKind[] = opts.kind ? [opts.kind] : ['eoip', 'eoipv6'];
     const out: Tunnel[] = [];
-    for (const kind of kinds) {
-      const links = await dumpLinks(this.sock, {
-        ...this.req(opts, 'list'),
-        ...this.nsid,
-        kind,
-        ...(opts.stats !== undefined ? { stats: opts.stats } : {}),
-      });
-      for (const l of links) if (l.tunnel) out.push(l.tunnel);
-    }
+    const links = await dumpLinksOfKinds(this.sock, kinds, {
+      ...this.req(opts, 'list'),
+      ...this.nsid,
+      ...(opts.stats !== undefined ? { stats: opts.stats } : {}),
+    });
+    for (const l of links) if (l.tunnel) out.push(l.tunnel);
     return kinds.length > 1 ? out.sort((a, b) => a.index - b.index) : out;
   }
 

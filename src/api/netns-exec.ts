@@ -5,7 +5,6 @@
  * the device), so a change is run by a short-lived child process that nsenter
  * places in the namespace. The calling process never leaves its own.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Tunnel } from '../codec/types.js';
@@ -80,11 +79,13 @@ export type NetnsChildAnswer =
  * Run `changeTunnel(target, patch)` (or its plan) inside the namespace file
  * `path`. Rejects with the same error class the change would have raised.
  */
-export function changeInNetns(
+export async function changeInNetns(
   path: string,
   req: NetnsChildRequest,
   signal?: AbortSignal,
 ): Promise<NetnsChildAnswer & { ok: true }> {
+  // Loaded on use: only changes in another namespace need a child process.
+  const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
     const child = spawn('nsenter', [`--net=${path}`, '--', process.execPath, ...childCommand()], {
       stdio: ['pipe', 'pipe', 'pipe'],

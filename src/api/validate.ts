@@ -3,7 +3,7 @@
  * kernel, and every failure is an InvalidArgumentError naming the field,
  * the value and what is allowed.
  */
-import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { formatIPv4, formatIPv6, formatMac, parseIp, parseMac } from '../codec/addresses.js';
 import { IFNAMSIZ_MAX } from '../codec/constants.js';
 import type { Keepalive, TunnelKind } from '../codec/types.js';
@@ -134,6 +134,8 @@ export function checkMac(field: string, v: unknown): Uint8Array {
  * (kind, tunnel id, remote): re-creating the tunnel gives the same MAC.
  */
 export function deriveTunnelMac(kind: TunnelKind, tunnelId: number, remote: string): string {
+  // Loaded here, not at start-up: most commands never derive a MAC.
+  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
   const h = createHash('sha256').update(`eoip-netlink|${kind}|${tunnelId}|${remote}`).digest();
   const b = Uint8Array.from(h.subarray(0, 6));
   b[0] = (b[0]! & 0xfc) | 0x02; // locally administered, unicast

@@ -85,25 +85,55 @@ export function asKernelError(
  * is peeked at before decoding.
  */
 export async function dumpLinks(sock: NetlinkTransport, req: DumpLinksRequest = {}): Promise<LinkMessage[]> {
+  return (await dumpFiltered(sock, req, req.kind !== undefined ? [req.kind] : undefined)).links;
+}
+
+/**
+ * Links of any of `kinds`, with as few dumps as the kernel allows: a dump
+ * filtered on the first kind; if the kernel answered it unfiltered (the kind
+ * is not registered), that answer already holds every link, so the other
+ * kinds are picked from it instead of dumping again.
+ */
+export async function dumpLinksOfKinds(
+  sock: NetlinkTransport,
+  kinds: readonly string[],
+  req: Omit<DumpLinksRequest, 'kind'> = {},
+): Promise<LinkMessage[]> {
+  const out: LinkMessage[] = [];
+  for (let i = 0; i < kinds.length; i++) {
+    const r = await dumpFiltered(sock, { ...req, kind: kinds[i]! }, kinds.slice(i));
+    out.push(...r.links);
+    if (!r.filtered) break;
+  }
+  return out;
+}
+
+/**
+ * One dump (retried while interrupted). `keep`: the kinds to decode when the
+ * kernel did not filter (undefined = every link). Reports whether the kernel
+ * applied the filter: an unfiltered answer always has a message without
+ * NLM_F_DUMP_FILTERED (lo exists in every namespace); a filtered one may be empty.
+ */
+async function dumpFiltered(
+  sock: NetlinkTransport,
+  req: DumpLinksRequest,
+  keep: readonly string[] | undefined,
+): Promise<{ links: LinkMessage[]; filtered: boolean }> {
   const attempts = req.maxAttempts ?? 5;
+  // On a kernel that filters, an unfiltered answer means the kind is not
+  // registered, so none of its links exist: nothing to decode when only it was asked for.
+  const noneIfUnfiltered = keep !== undefined && keep.length === 1 && kernelFilters();
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const out: LinkMessage[] = [];
-    let first = true;
-    let skipAll = false;
+    let unfiltered = false;
     const visit = (h: NetlinkHeader, buf: Uint8Array, start: number, end: number) => {
-      if (h.type !== RTM_NEWLINK || skipAll) return;
-      const filtered = (h.flags & NLM_F_DUMP_FILTERED) !== 0;
-      if (req.kind !== undefined && !filtered) {
-        if (first && kernelFilters()) {
-          // The kernel ignored the kind filter although it supports it: the kind is not registered.
-          skipAll = true;
-          return;
-        }
-        first = false;
-        if (peekLinkKind(buf, start, end) !== req.kind) return;
+      if (h.type !== RTM_NEWLINK || end - start < NLMSG_HDRLEN + IFINFOMSG_LEN) return;
+      if (req.kind !== undefined && (h.flags & NLM_F_DUMP_FILTERED) === 0) {
+        unfiltered = true;
+        if (noneIfUnfiltered) return;
+        const kind = peekLinkKind(buf, start, end);
+        if (kind === undefined || !keep?.includes(kind)) return;
       }
-      first = false;
-      if (end - start < NLMSG_HDRLEN + IFINFOMSG_LEN) return;
       out.push(
         decodeLinkBody(buf, new DataView(buf.buffer, buf.byteOffset), start, end, h.type, h.flags, h.seq),
       );
@@ -124,7 +154,7 @@ export async function dumpLinks(sock: NetlinkTransport, req: DumpLinksRequest = 
     } catch (e) {
       throw asKernelError(e, 'list');
     }
-    if (!summary.interrupted) return out;
+    if (!summary.interrupted) return { links: out, filtered: !unfiltered };
     if (attempt === attempts) throw new DumpInterruptedError(attempts);
   }
   throw new DumpInterruptedError(attempts);

@@ -3,8 +3,9 @@
  * each RTM_NEWLINK / RTM_DELLINK notification to a callback in kernel order.
  */
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { RTM_DELLINK, RTM_NEWLINK, RTNLGRP_LINK } from '../codec/constants.js';
 import { decodeLinkBody, peekLinkKind } from '../codec/link.js';
@@ -98,6 +99,10 @@ export function subscribeLinksIsolated(sub: IsolatedSubscription): IsolatedHandl
   let everReady = false;
   let quickFailures = 0;
 
+  // Loaded on use, not at start-up: only isolated watchers start processes.
+  const { spawn } = createRequire(import.meta.url)(
+    'node:child_process',
+  ) as typeof import('node:child_process');
   const start = () => {
     const node = [process.execPath, ...childCommand()];
     const [cmd, ...args] = sub.netnsPath ? ['nsenter', `--net=${sub.netnsPath}`, '--', ...node] : node;

@@ -12,8 +12,9 @@ import {
   TunnelExistsError,
 } from '../../src/api/errors.js';
 import { formatTunnelLine } from '../../src/api/format.js';
-import { toHex } from '../../src/codec/bytes.js';
+import { fromHex, toHex } from '../../src/codec/bytes.js';
 import { NLM_F_ECHO, RTM_DELLINK, RTM_NEWLINK } from '../../src/codec/constants.js';
+import { setKernelFilterSupport } from '../../src/transport/dump.js';
 import { ReplayTransport } from '../fixtures/replay.js';
 import { dumpsVectors, sentRequestCases } from '../fixtures/vectors.js';
 
@@ -180,5 +181,46 @@ describe('createTunnel and deleteTunnel requests', () => {
     const { t: t2, c: c2 } = client();
     await expect(c2.deleteTunnel('br0')).rejects.toBeInstanceOf(NotATunnelError);
     expect(t2.mutations).toHaveLength(0);
+  });
+});
+
+describe('listing when the kernel ignores the kind filter', () => {
+  const v6Only = () =>
+    dumpsVectors()
+      .links.filter((l) => l.kind !== 'eoip')
+      .map((l) => fromHex(l.rtm_newlink_hex));
+
+  it('one unfiltered answer serves both kinds: no second dump', async () => {
+    // No eoip links: the replayed kernel, like the real one, does not know the kind and answers unfiltered.
+    const t = new ReplayTransport(undefined, v6Only());
+    const tunnels = await EoipClient.withTransport(t).listTunnels();
+    expect(t.sent).toHaveLength(1);
+    expect(tunnels.length).toBeGreaterThan(0);
+    expect(tunnels.every((x) => x.kind === 'eoipv6')).toBe(true);
+    expect(tunnels.map((x) => x.index)).toEqual([...tunnels.map((x) => x.index)].sort((a, b) => a - b));
+  });
+
+  it('an unregistered kind asked alone has no links, decoded or not', async () => {
+    const t = new ReplayTransport(undefined, v6Only());
+    expect(await EoipClient.withTransport(t).listTunnels({ kind: 'eoip' })).toEqual([]);
+    setKernelFilterSupport(false); // an old kernel: the answer is filtered in user space
+    try {
+      expect(
+        await EoipClient.withTransport(new ReplayTransport(undefined, v6Only())).listTunnels({
+          kind: 'eoip',
+        }),
+      ).toEqual([]);
+      const all = await EoipClient.withTransport(new ReplayTransport()).listTunnels({ kind: 'eoipv6' });
+      expect(all.every((x) => x.kind === 'eoipv6')).toBe(true);
+    } finally {
+      setKernelFilterSupport(undefined);
+    }
+  });
+
+  it('both kinds registered: two filtered dumps, merged by ifindex', async () => {
+    const t = new ReplayTransport();
+    const tunnels = await EoipClient.withTransport(t).listTunnels();
+    expect(t.sent.map((r) => r.link.linkInfo?.kind)).toEqual(['eoip', 'eoipv6']);
+    expect(new Set(tunnels.map((x) => x.kind))).toEqual(new Set(['eoip', 'eoipv6']));
   });
 });
