@@ -148,12 +148,15 @@ export function parseMac(s: string): Uint8Array | undefined {
   return out;
 }
 
+/** Two lowercase hex digits of each byte value (a table: Number#toString(16) per byte was slow). */
+const HEX2: readonly string[] = Array.from({ length: 256 }, (_, i) => (i < 16 ? '0' : '') + i.toString(16));
+
 /** Hardware address bytes to lowercase colon-separated hex. */
 export function formatMac(b: Uint8Array): string {
   let s = '';
   for (let i = 0; i < b.byteLength; i++) {
     if (i) s += ':';
-    s += (b[i]! < 16 ? '0' : '') + b[i]!.toString(16);
+    s += HEX2[b[i]!]!;
   }
   return s;
 }

@@ -168,30 +168,47 @@ export class AttributeWriter {
     return this;
   }
 
+  /**
+   * Header of a scalar attribute of `size` bytes (1, 2 or 4), with the value
+   * word zeroed (so the padding is too); returns the value's offset. Scalars
+   * are written in place: a temporary array per attribute was most of the encode time.
+   */
+  private scalar(type: number, size: number): number {
+    this.reserve(NLA_HDRLEN + 4);
+    const at = this.length;
+    this.view.setUint16(at, NLA_HDRLEN + size, true);
+    this.view.setUint16(at + 2, type, true);
+    this.view.setUint32(at + NLA_HDRLEN, 0, true);
+    this.length += NLA_HDRLEN + 4;
+    return at + NLA_HDRLEN;
+  }
+
   /** u8 attribute. */
   u8(type: number, v: number): this {
-    return this.bytes(type, Uint8Array.of(v & 0xff));
+    const at = this.scalar(type, 1);
+    this.view.setUint8(at, v & 0xff);
+    return this;
   }
 
   /** u16 attribute, host (little-endian) order. */
   u16(type: number, v: number): this {
-    const b = new Uint8Array(2);
-    new DataView(b.buffer).setUint16(0, v, true);
-    return this.bytes(type, b);
+    const at = this.scalar(type, 2);
+    this.view.setUint16(at, v, true);
+    return this;
   }
 
   /** u32 attribute, host (little-endian) order. */
   u32(type: number, v: number): this {
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setUint32(0, v >>> 0, true);
-    return this.bytes(type, b);
+    const at = this.scalar(type, 4);
+    this.view.setUint32(at, v >>> 0, true);
+    return this;
   }
 
   /** s32 attribute, host order. */
   s32(type: number, v: number): this {
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setInt32(0, v, true);
-    return this.bytes(type, b);
+    const at = this.scalar(type, 4);
+    this.view.setInt32(at, v, true);
+    return this;
   }
 
   /** String attribute. `nul` adds the terminating NUL (the kernel accepts both). */

@@ -8,7 +8,7 @@
  */
 
 import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from './addresses.js';
-import { type AttributeWriter, forEachAttribute, readAttr } from './attributes.js';
+import { type AttributeWriter, forEachAttribute } from './attributes.js';
 import {
   IFLA_EOIP_KA_INTERVAL,
   IFLA_EOIP_KA_RETRIES,
@@ -64,6 +64,16 @@ export function encodeTunnelInfoData(w: AttributeWriter, p: TunnelParams): void 
   }
 }
 
+function u32In(b: Uint8Array, vs: number, ve: number, what: string, at: number): number {
+  if (ve - vs < 4) throw new NetlinkParseError(`${what} needs 4 bytes, got ${ve - vs}`, at);
+  return (b[vs]! | (b[vs + 1]! << 8) | (b[vs + 2]! << 16) | (b[vs + 3]! << 24)) >>> 0;
+}
+
+function u8In(b: Uint8Array, vs: number, ve: number, what: string, at: number): number {
+  if (ve - vs < 1) throw new NetlinkParseError(`${what} needs 1 bytes, got ${ve - vs}`, at);
+  return b[vs]!;
+}
+
 /**
  * Read a tunnel's IFLA_INFO_DATA. Missing attributes read as 0 / the
  * unspecified address, as the driver treats them; missing keepalive reads as `null`.
@@ -90,37 +100,37 @@ export function decodeTunnelInfoData(kind: TunnelKind, data: Uint8Array | undefi
     0,
     data.byteLength,
     (type, vs, ve) => {
-      const v = data.subarray(vs, ve);
+      // Values are read in place (no subarray or DataView per attribute).
       const at = base + vs;
       switch (type) {
         case IFLA_GRE_LINK:
-          p.link = readAttr.u32(v, 'IFLA_GRE_LINK', at);
+          p.link = u32In(data, vs, ve, 'IFLA_GRE_LINK', at);
           break;
         case IFLA_GRE_IKEY:
-          p.tunnelId = readAttr.u32(v, 'IFLA_GRE_IKEY', at);
+          p.tunnelId = u32In(data, vs, ve, 'IFLA_GRE_IKEY', at);
           break;
         case IFLA_GRE_LOCAL:
         case IFLA_GRE_REMOTE: {
           const name = type === IFLA_GRE_LOCAL ? 'IFLA_GRE_LOCAL' : 'IFLA_GRE_REMOTE';
-          if (v.byteLength < alen) {
-            throw new NetlinkParseError(`${name} of ${kind} needs ${alen} bytes, got ${v.byteLength}`, at);
+          if (ve - vs < alen) {
+            throw new NetlinkParseError(`${name} of ${kind} needs ${alen} bytes, got ${ve - vs}`, at);
           }
-          const text = alen === 16 ? formatIPv6(v) : formatIPv4(v);
+          const text = alen === 16 ? formatIPv6(data, vs) : formatIPv4(data, vs);
           if (type === IFLA_GRE_LOCAL) p.local = text;
           else p.remote = text;
           break;
         }
         case IFLA_GRE_TTL:
-          p.ttl = readAttr.u8(v, 'IFLA_GRE_TTL', at);
+          p.ttl = u8In(data, vs, ve, 'IFLA_GRE_TTL', at);
           break;
         case IFLA_GRE_TOS:
-          p.tos = readAttr.u8(v, 'IFLA_GRE_TOS', at);
+          p.tos = u8In(data, vs, ve, 'IFLA_GRE_TOS', at);
           break;
         case IFLA_EOIP_KA_INTERVAL:
-          kaInterval = readAttr.u32(v, 'IFLA_EOIP_KA_INTERVAL', at);
+          kaInterval = u32In(data, vs, ve, 'IFLA_EOIP_KA_INTERVAL', at);
           break;
         case IFLA_EOIP_KA_RETRIES:
-          kaRetries = readAttr.u8(v, 'IFLA_EOIP_KA_RETRIES', at);
+          kaRetries = u8In(data, vs, ve, 'IFLA_EOIP_KA_RETRIES', at);
           break;
       }
     },

@@ -72,11 +72,15 @@ export function buildCreateTunnelRequest(
   params: TunnelParams,
   extras: TunnelLinkExtras = {},
 ): Uint8Array {
-  return buildNewLinkRequest(seq, CREATE_FLAGS, {
-    ...extras,
-    kind: params.kind,
-    infoData: (w) => encodeTunnelInfoData(w, params),
-  });
+  // Object.assign, not { ...extras, kind }: on Node 20 that literal costs microseconds.
+  return buildNewLinkRequest(
+    seq,
+    CREATE_FLAGS,
+    Object.assign({}, extras, {
+      kind: params.kind,
+      infoData: (w: AttributeWriter) => encodeTunnelInfoData(w, params),
+    }),
+  );
 }
 
 /**
@@ -89,12 +93,15 @@ export function buildChangeTunnelRequest(
   params: TunnelParams,
   extras: TunnelLinkExtras = {},
 ): Uint8Array {
-  return buildNewLinkRequest(seq, CHANGE_FLAGS, {
-    ...extras,
-    index,
-    kind: params.kind,
-    infoData: (w) => encodeTunnelInfoData(w, params),
-  });
+  return buildNewLinkRequest(
+    seq,
+    CHANGE_FLAGS,
+    Object.assign({}, extras, {
+      index,
+      kind: params.kind,
+      infoData: (w: AttributeWriter) => encodeTunnelInfoData(w, params),
+    }),
+  );
 }
 
 /** Which link a get/delete is about: an ifindex, or a name. */

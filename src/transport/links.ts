@@ -42,7 +42,7 @@ export async function getLink(
           ...(opts.targetNsid !== undefined ? { targetNsid: opts.targetNsid } : {}),
           ...(opts.stats === false ? { extMask: 1 << 3 } : {}),
         }),
-      { ...opts, operation: opts.operation ?? 'get' },
+      Object.assign({}, opts, { operation: opts.operation ?? 'get' }),
     );
     return decodeLinkMessage(bytes);
   } catch (e) {
@@ -60,14 +60,12 @@ export async function createLink(
   body: LinkRequestBody,
   opts: LinkOptions = {},
 ): Promise<void> {
-  const b = opts.targetNsid !== undefined ? { ...body, targetNsid: opts.targetNsid } : body;
+  const b = opts.targetNsid !== undefined ? Object.assign({}, body, { targetNsid: opts.targetNsid }) : body;
   try {
     await sock.ack(
       (seq) => buildNewLinkRequest(seq, NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, b),
-      {
-        ...opts,
-        operation: opts.operation ?? 'create',
-      },
+      // Object.assign, not { ...opts, operation }: on Node 20 that literal costs microseconds per request.
+      Object.assign({}, opts, { operation: opts.operation ?? 'create' }),
     );
   } catch (e) {
     throw asKernelError(e, 'create', body.name, body.kind);
@@ -84,10 +82,10 @@ export async function changeLink(
   opts: LinkOptions = {},
 ): Promise<void> {
   try {
-    await sock.ack((seq) => buildNewLinkRequest(seq, NLM_F_REQUEST | NLM_F_ACK, body), {
-      ...opts,
-      operation: opts.operation ?? 'change',
-    });
+    await sock.ack(
+      (seq) => buildNewLinkRequest(seq, NLM_F_REQUEST | NLM_F_ACK, body),
+      Object.assign({}, opts, { operation: opts.operation ?? 'change' }),
+    );
   } catch (e) {
     throw asKernelError(e, 'change', body.index !== undefined ? String(body.index) : body.name, body.kind);
   }
@@ -107,7 +105,7 @@ export async function deleteLink(
           sel,
           opts.targetNsid !== undefined ? { targetNsid: opts.targetNsid } : {},
         ),
-      { ...opts, operation: opts.operation ?? 'delete' },
+      Object.assign({}, opts, { operation: opts.operation ?? 'delete' }),
     );
   } catch (e) {
     throw asKernelError(e, 'delete', label(sel));
