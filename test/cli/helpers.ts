@@ -87,7 +87,14 @@ export async function ensureBuilt(): Promise<void> {
       process.chdir(REPO_ROOT);
       try {
         for (const c of configs.filter((x) => x.clean !== true)) {
-          await build({ ...(c as object), outDir: staging, silent: true } as Parameters<typeof build>[0]);
+          // config: false, or tsup loads tsup.config.ts again and builds every
+          // entry of it with these options merged in, all at once into the
+          // same directory: concurrent writers of one file left the tail of
+          // the longer version behind (a bin-banner build of events-child.cjs
+          // raced the plain one, and the reader died on the leftover bytes).
+          await build({ ...(c as object), config: false, outDir: staging, silent: true } as Parameters<
+            typeof build
+          >[0]);
         }
       } finally {
         process.chdir(cwd);
