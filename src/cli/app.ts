@@ -1,7 +1,8 @@
 /**
  * The `eoip` command as a function: parse, then help, version, or run a
- * kernel command. Parsing, help and version load nothing else; the library is
- * loaded only by the commands that talk to the kernel.
+ * kernel command. Parsing, help and version load nothing else; each command
+ * that talks to the kernel loads only its own module and the part of the
+ * library it calls.
  */
 import pkg from '../../package.json' with { type: 'json' };
 import { type ParsedCommand, parseArgs, UsageError } from './grammar.js';
@@ -44,6 +45,18 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
           : `${VERSION_LINE}\n`,
       );
       return 0;
+    case 'monitor': {
+      const { runMonitor } = await import('./monitor.js');
+      return runMonitor(cmd, io);
+    }
+    case 'apply': {
+      const { runApply } = await import('./apply.js');
+      return runApply(cmd, io);
+    }
+    case 'doctor': {
+      const { runDoctorCommand } = await import('./doctor.js');
+      return runDoctorCommand(cmd, io);
+    }
     default: {
       const { execute } = await import('./run.js');
       return execute(cmd, io);

@@ -86,9 +86,23 @@ export function resolveWord<M extends string>(input: string, words: readonly Wor
 }
 
 /** The commands, by their canonical name. */
-export type CommandName = 'add' | 'set' | 'list' | 'delete' | 'version' | 'help';
+export type CommandName =
+  | 'add'
+  | 'set'
+  | 'list'
+  | 'delete'
+  | 'monitor'
+  | 'apply'
+  | 'doctor'
+  | 'version'
+  | 'help';
 
-/** Command words: the reference tool's, then `del`/`delete`. */
+/**
+ * Command words: the reference tool's, then the new ones. A prefix of a
+ * reference word keeps its meaning (`a` is `add`, not `apply`); among the new
+ * words `d` is ambiguous (`del`, `delete`, `doctor`), `de` is `del`, `do` is
+ * `doctor`, `ap` is `apply`, `m`/`mo` is `monitor`.
+ */
 export const COMMAND_WORDS: readonly Word<CommandName>[] = [
   { word: 'add', meaning: 'add', reference: true },
   { word: 'new', meaning: 'add', reference: true },
@@ -100,6 +114,9 @@ export const COMMAND_WORDS: readonly Word<CommandName>[] = [
   { word: 'help', meaning: 'help', reference: true },
   { word: 'del', meaning: 'delete', reference: false },
   { word: 'delete', meaning: 'delete', reference: false },
+  { word: 'monitor', meaning: 'monitor', reference: false },
+  { word: 'apply', meaning: 'apply', reference: false },
+  { word: 'doctor', meaning: 'doctor', reference: false },
 ];
 
 /** Options of `add` and `set`, by their canonical word. */
@@ -145,6 +162,9 @@ export const LIST_WORDS: readonly Word<ListOption>[] = [
   { word: 'kind', meaning: 'kind', reference: false },
   { word: 'detail', meaning: 'detail', reference: false },
 ];
+
+/** Option words of `monitor`. */
+export const MONITOR_WORDS: readonly Word<'kind'>[] = [{ word: 'kind', meaning: 'kind', reference: false }];
 
 /** Option words of `del`. */
 export const DELETE_WORDS: readonly Word<'name'>[] = [{ word: 'name', meaning: 'name', reference: false }];
@@ -227,7 +247,11 @@ export interface GlobalOptions {
   json: boolean;
   /** `-p` / `--pretty`: indent JSON (implies `json`). */
   pretty: boolean;
-  /** `-n` / `--netns NAME`: act in this network namespace (a name under /run/netns or a path). */
+  /**
+   * `-n` / `--netns NAME`: act in this network namespace: a name under
+   * /run/netns, or a path (a word with a `/`). Always a string: a bare
+   * number is a name, as with `ip -n`; a process is `/proc/PID/ns/net`.
+   */
   netns?: string;
   /** `--dry-run`: check and build the request, print it, send nothing. */
   dryRun: boolean;
@@ -278,6 +302,32 @@ export interface DeleteCommand {
   raw: RawValues;
 }
 
+/** `monitor`: print tunnel events until interrupted. */
+export interface MonitorCommand {
+  command: 'monitor';
+  global: GlobalOptions;
+  /** Only this kind. */
+  kind?: TunnelKind;
+  raw: RawValues;
+}
+
+/** `apply FILE`: make the tunnels match a file. */
+export interface ApplyCommand {
+  command: 'apply';
+  global: GlobalOptions;
+  /** The file, or `-` for standard input (JSON). */
+  file: string;
+  /** `--prune`: delete tunnels that are not in the file. */
+  prune: boolean;
+  raw: RawValues;
+}
+
+/** `doctor`: preflight checks. */
+export interface DoctorCommand {
+  command: 'doctor';
+  global: GlobalOptions;
+}
+
 /** `version`. */
 export interface VersionCommand {
   command: 'version';
@@ -298,6 +348,9 @@ export type ParsedCommand =
   | SetCommand
   | ListCommand
   | DeleteCommand
+  | MonitorCommand
+  | ApplyCommand
+  | DoctorCommand
   | VersionCommand
   | HelpCommand;
 
@@ -335,6 +388,7 @@ function resolveOrThrow<M extends string>(
 class Cursor {
   i = 0;
   detail = false;
+  prune = false;
   constructor(
     readonly argv: readonly string[],
     readonly global: GlobalOptions,
@@ -390,6 +444,9 @@ class Cursor {
       },
       '--detail': () => {
         this.detail = true;
+      },
+      '--prune': () => {
+        this.prune = true;
       },
     };
     const set = long[tok];
@@ -472,6 +529,15 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
       case 'delete':
         parsed = parseDelete(cur);
         break;
+      case 'monitor':
+        parsed = parseMonitor(cur);
+        break;
+      case 'apply':
+        parsed = parseApply(cur);
+        break;
+      case 'doctor':
+        parsed = parseDoctor(cur);
+        break;
       case 'version':
         parsed = parseVersion(cur);
         break;
@@ -481,6 +547,9 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
     }
     if (cur.detail && parsed.command !== 'list') {
       throw new UsageError(`${parsed.command}: -d/--detail is only for list`, parsed.command);
+    }
+    if (cur.prune && parsed.command !== 'apply') {
+      throw new UsageError(`${parsed.command}: --prune is only for apply`, parsed.command);
     }
     return parsed;
   } catch (e) {
@@ -617,6 +686,46 @@ function parseDelete(cur: Cursor): DeleteCommand {
     );
   }
   return { command: 'delete', global: cur.global, target, raw: { name: target } };
+}
+
+function parseMonitor(cur: Cursor): MonitorCommand {
+  const out: MonitorCommand = { command: 'monitor', global: cur.global, raw: {} };
+  for (let w = cur.word('monitor'); w !== undefined; w = cur.word('monitor')) {
+    const opt = resolveOrThrow(w, MONITOR_WORDS, 'option', 'monitor');
+    const v = cur.next();
+    if (v === undefined) throw new UsageError(`monitor: ${opt} needs a value`, 'monitor', opt);
+    if (v !== 'eoip' && v !== 'eoipv6') {
+      throw new UsageError(`invalid kind: ${JSON.stringify(v)} (allowed: eoip or eoipv6)`, 'monitor', 'kind');
+    }
+    out.raw[opt] = v;
+    out.kind = v;
+  }
+  return out;
+}
+
+function parseApply(cur: Cursor): ApplyCommand {
+  const words: string[] = [];
+  for (let w = cur.word('apply'); w !== undefined; w = cur.word('apply')) words.push(w);
+  if (words.length !== 1) {
+    throw new UsageError(
+      words.length === 0
+        ? 'apply: which file? (eoip apply FILE, or - for JSON on standard input)'
+        : `apply: unexpected argument ${JSON.stringify(words[1])} (eoip apply FILE)`,
+      'apply',
+      'file',
+    );
+  }
+  const file = words[0]!;
+  const out: ApplyCommand = { command: 'apply', global: cur.global, file, prune: cur.prune, raw: { file } };
+  cur.prune = false;
+  return out;
+}
+
+function parseDoctor(cur: Cursor): DoctorCommand {
+  const extra = cur.word('doctor');
+  if (extra !== undefined)
+    throw new UsageError(`doctor: unexpected argument ${JSON.stringify(extra)}`, 'doctor');
+  return { command: 'doctor', global: cur.global };
 }
 
 function parseVersion(cur: Cursor): VersionCommand {

@@ -6,8 +6,10 @@ import type { CommandName } from './grammar.js';
 const GLOBAL = `Global flags (anywhere a word is expected):
   -j, --json        print JSON (tunnel objects; see docs/cli.md)
   -p, --pretty      print indented JSON (implies --json)
-  -n, --netns NAME  act in network namespace NAME (/run/netns/NAME, or a path)
-      --dry-run     add/set/del: check everything, print the request, send nothing
+  -n, --netns NAME  act in network namespace NAME (/run/netns/NAME, or a path
+                    such as /proc/PID/ns/net; a bare number is a name)
+      --dry-run     add/set/del: check everything, print the request, send nothing;
+                    apply: print the plan, change nothing
   -h, --help        help on the command`;
 
 const OVERVIEW = `Usage: eoip [FLAGS] COMMAND [ARGS...]
@@ -19,6 +21,9 @@ Commands:
   set | change     change a tunnel (only what is given)
   list | show      list tunnels (the default without a command)
   del | delete     delete a tunnel
+  monitor          print tunnel events (added, changed, removed) until interrupted
+  apply FILE       make the tunnels match a JSON/YAML file (--prune, --dry-run)
+  doctor           check the host: privileges, driver modules, tunnel settings
   version          print the version (also --version, -v)
   help [COMMAND]   this text, or help on COMMAND (also --help, -h)
 
@@ -29,13 +34,16 @@ Numbers may be decimal, 0x hex or 0-prefixed octal (tos 0x10 = tos 16).
 ${GLOBAL}
 
 Exit status: 0 ok; 1 bad usage or invalid input (nothing was sent);
-2 the kernel refused (or another failure).
+2 the kernel refused (or another failure). doctor: 1 when a check failed.
 
 Examples:
   eoip add name eoip-hq local 192.0.2.1 remote 198.51.100.7 tunnel-id 100 keepalive 10,3 up
   eoip set name eoip-hq ttl 64
   eoip list detail
   eoip del eoip-hq
+  eoip apply /etc/eoip/tunnels.yaml --prune --dry-run
+  eoip monitor
+  sudo eoip doctor
 `;
 
 const ADD = `Usage: eoip add [name NAME] tunnel-id ID remote ADDR [local ADDR] [link DEV]
@@ -119,6 +127,78 @@ Examples:
   eoip --dry-run delete name eoip-hq
 `;
 
+const MONITOR = `Usage: eoip monitor [kind eoip|eoipv6]
+
+Print one line per tunnel event until interrupted (Ctrl-C, SIGTERM: exit 0):
+  added <list line>
+  changed <list line> (was: FIELD OLD -> NEW, ...)
+  removed <list line>
+  resync <n> tunnels
+<list line> is the line eoip list prints. A changed line names what changed:
+running (carrier; with keepalive on, false = the peer went silent), up, mtu,
+keepalive, ttl, ... A resync follows lost events: the differences were printed
+as ordinary events first.
+  kind K            only eoip or only eoipv6 tunnels
+
+With -j: one JSON object per line:
+  {"type":"changed","tunnel":{...},"previous":{...},"time":"2024-05-01T12:00:00.000Z"}
+tunnel and previous as in eoip list -j; a resync has "tunnels":[...] instead.
+
+${GLOBAL}
+
+Examples:
+  eoip monitor
+  eoip monitor kind eoipv6 -j
+  eoip -n blue monitor
+`;
+
+const APPLY = `Usage: eoip apply FILE [--prune] [--dry-run]
+
+Make the namespace's tunnels match FILE: create what is missing, change what
+differs, leave what matches alone. FILE is YAML when its name ends in .yaml or
+.yml, JSON otherwise; - reads JSON from standard input. See docs/apply.md for
+the file ({"tunnels": [{"name": ..., "tunnelId": ..., "remote": ...}, ...]}).
+  --prune           also delete the tunnels that are not in the file
+  --dry-run         print the plan, change nothing
+
+Prints the plan, one line per step (+ create, ~ change, -/+ replace, - delete,
+= unchanged) and a count line; with -j one JSON object (see docs/cli.md).
+
+Exit status: 0 applied (or planned), also when nothing needed changing;
+1 the file or an argument was refused: nothing was changed (the message names
+the field, e.g. tunnels[0].tunnelId); 2 the kernel refused a step: the steps
+before it stay applied ([done]), the rest were [skipped]; stderr says which.
+
+${GLOBAL}
+
+Examples:
+  eoip apply /etc/eoip/tunnels.yaml --dry-run
+  eoip apply /etc/eoip/tunnels.yaml --prune
+  generate-tunnels | eoip apply - -j
+`;
+
+const DOCTOR = `Usage: eoip doctor
+
+Check the host and print one line per check, with a fix under each check that
+did not pass:
+  PASS|WARN|FAIL  ID  DETAIL
+                      fix: WHAT TO DO
+then a count line. Checks: privileges (CAP_NET_ADMIN), kind:eoip and
+kind:eoipv6 (driver modules; probed without creating anything),
+keepalive:NAME and mtu:NAME for each tunnel. Changes nothing.
+
+With -j: {"ok":...,"failed":N,"warnings":N,"checks":[{"id","status","detail","fix"}]}.
+
+Exit status: 0 nothing failed (warnings allowed); 1 a check failed;
+2 the checks could not run (e.g. the namespace cannot be opened).
+
+${GLOBAL}
+
+Examples:
+  sudo eoip doctor
+  eoip doctor -j
+`;
+
 const VERSION = `Usage: eoip version   (also eoip --version, eoip -v)
 
 Print "eoip-netlink <version>"; with -j: {"name":"eoip-netlink","version":"<version>"}.
@@ -140,6 +220,12 @@ export function helpText(topic?: CommandName): string {
       return LIST;
     case 'delete':
       return DELETE;
+    case 'monitor':
+      return MONITOR;
+    case 'apply':
+      return APPLY;
+    case 'doctor':
+      return DOCTOR;
     case 'version':
       return VERSION;
     case 'help':

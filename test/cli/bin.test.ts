@@ -503,6 +503,11 @@ const INVALID: InvalidCase[] = [
   },
   { args: ['s', 'name', 'e1', 'ttl', '3'], says: /ambiguous command "s".*set.*show/ },
   { args: ['frobnicate'], says: 'unknown command "frobnicate"' },
+  { args: ['d', 'e1'], says: /ambiguous command "d".*del, delete, doctor/ },
+  { args: ['apply'], says: 'apply: which file?' },
+  { args: ['doctor', 'now'], says: 'doctor: unexpected argument "now"' },
+  { args: ['monitor', 'kind', 'gre'], says: 'invalid kind: "gre"' },
+  { args: ['--prune', 'add', ...BASE, 'tunnel-id', '1'], says: '--prune is only for apply' },
   { args: ['x'], says: 'unknown command "x"' },
   { args: ['set', ...BASE, 'tunnel-id', '1'], says: 'name is required' },
   { args: ['set', 'name', 'e1'], says: 'nothing to change' },
@@ -783,7 +788,8 @@ describe('version and help', () => {
     const overview = runCli(['help']);
     expect(overview.code).toBe(0);
     expect(overview.stdout).toMatch(/^Usage: eoip /);
-    for (const w of ['add', 'set', 'list', 'del', 'version']) expect(overview.stdout).toContain(w);
+    for (const w of ['add', 'set', 'list', 'del', 'monitor', 'apply', 'doctor', 'version'])
+      expect(overview.stdout).toContain(w);
     expect(runCli(['--help']).stdout).toBe(overview.stdout);
     expect(runCli(['-h']).stdout).toBe(overview.stdout);
     expect(runCli(['h']).stdout).toBe(overview.stdout);
@@ -804,6 +810,10 @@ describe('version and help', () => {
     expect(runCli(['help', 'set']).stdout).toMatch(/^Usage: eoip set name NAME/);
     expect(runCli(['show', '--help']).stdout).toMatch(/^Usage: eoip list/);
     expect(runCli(['del', '-h']).stdout).toMatch(/^Usage: eoip del NAME/);
-    expect(runCli(['help', 'd']).stdout).toMatch(/^Usage: eoip del NAME/);
+    expect(runCli(['help', 'de']).stdout).toMatch(/^Usage: eoip del NAME/);
+    // With doctor, d is ambiguous among the new words; a, the reference tool's add, is not.
+    expect(runCli(['help', 'd'])).toMatchObject({ code: 1, stdout: '' });
+    expect(runCli(['help', 'a']).stdout).toBe(add.stdout);
+    expect(runCli(['help', 'ap']).stdout).toMatch(/^Usage: eoip apply FILE/);
   });
 });

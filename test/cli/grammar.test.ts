@@ -37,13 +37,25 @@ describe('resolveWord: commands', () => {
     ['v', 'version'],
     ['help', 'help'],
     ['h', 'help'],
-    // New words: del/delete share a meaning, so d and de are not ambiguous.
-    ['d', 'delete'],
+    // New words: del/delete share a meaning, so de is not ambiguous; d is (doctor).
+    ['d', 'ambiguous'],
     ['de', 'delete'],
     ['del', 'delete'],
     ['dele', 'delete'],
     ['delete', 'delete'],
     ['deletes', 'unknown'],
+    ['do', 'doctor'],
+    ['doc', 'doctor'],
+    ['doctor', 'doctor'],
+    // a prefix of a reference word keeps its meaning: a is add although apply exists.
+    ['a', 'add'],
+    ['ap', 'apply'],
+    ['app', 'apply'],
+    ['apply', 'apply'],
+    ['m', 'monitor'],
+    ['mo', 'monitor'],
+    ['monitor', 'monitor'],
+    ['monitors', 'unknown'],
     ['x', 'unknown'],
     ['', 'unknown'],
     ['Add', 'unknown'],
@@ -60,6 +72,25 @@ describe('resolveWord: commands', () => {
       reason: 'ambiguous',
       candidates: ['set', 'show'],
     });
+    expect(resolveWord('d', COMMAND_WORDS)).toEqual({
+      ok: false,
+      reason: 'ambiguous',
+      candidates: ['del', 'delete', 'doctor'],
+    });
+  });
+
+  it('every prefix of a reference command word means what it means in the reference tool', () => {
+    const reference = COMMAND_WORDS.filter((w) => w.reference);
+    for (const w of reference) {
+      for (let n = 1; n <= w.word.length; n++) {
+        const prefix = w.word.slice(0, n);
+        const before = resolveWord(prefix, reference);
+        const now = resolveWord(prefix, COMMAND_WORDS);
+        if (before.ok)
+          expect({ prefix, now }).toMatchObject({ prefix, now: { ok: true, meaning: before.meaning } });
+        else expect({ prefix, now }).toMatchObject({ prefix, now: { ok: false, reason: 'ambiguous' } });
+      }
+    }
   });
 });
 
@@ -362,7 +393,72 @@ describe('parseArgs', () => {
     });
     expect(parseArgs(['delete', 'name', 'e1'])).toMatchObject({ command: 'delete', target: 'e1' });
     expect(parseArgs(['de', 'n', 'name'])).toMatchObject({ command: 'delete', target: 'name' });
-    expect(parseArgs(['d', 'name'])).toMatchObject({ command: 'delete', target: 'name' });
+    expect(usage(['d', 'name']).message).toBe(
+      `ambiguous command "d": could be del, delete, doctor (try 'eoip help')`,
+    );
+  });
+
+  it('monitor: kind filter, flags, nothing else', () => {
+    expect(parseArgs(['monitor'])).toEqual({ command: 'monitor', global: G, raw: {} });
+    expect(parseArgs(['mo', 'k', 'eoipv6', '-j', '-n', 'blue'])).toEqual({
+      command: 'monitor',
+      global: { ...G, json: true, netns: 'blue' },
+      kind: 'eoipv6',
+      raw: { kind: 'eoipv6' },
+    });
+    expect(parseArgs(['m', 'kind', 'eoip'])).toMatchObject({ command: 'monitor', kind: 'eoip' });
+    expect(usage(['monitor', 'kind', 'gre'])).toMatchObject({
+      message: 'invalid kind: "gre" (allowed: eoip or eoipv6)',
+      field: 'kind',
+      command: 'monitor',
+    });
+    expect(usage(['monitor', 'kind']).message).toBe('monitor: kind needs a value');
+    expect(usage(['monitor', 'name', 'e1']).message).toMatch(/^monitor: unknown option "name"/);
+    expect(usage(['monitor', '--prune']).message).toBe('monitor: --prune is only for apply');
+    expect(usage(['monitor', '-d']).message).toBe('monitor: -d/--detail is only for list');
+  });
+
+  it('apply: one file, --prune and --dry-run anywhere; - is standard input', () => {
+    expect(parseArgs(['apply', 't.yaml'])).toEqual({
+      command: 'apply',
+      global: G,
+      file: 't.yaml',
+      prune: false,
+      raw: { file: 't.yaml' },
+    });
+    expect(parseArgs(['--prune', 'ap', 't.json', '--dry-run', '-jp', '-n', 'x'])).toEqual({
+      command: 'apply',
+      global: { json: true, pretty: true, dryRun: true, netns: 'x' },
+      file: 't.json',
+      prune: true,
+      raw: { file: 't.json' },
+    });
+    expect(parseArgs(['apply', '-'])).toMatchObject({ command: 'apply', file: '-' });
+    expect(usage(['apply']).message).toMatch(/^apply: which file\?/);
+    expect(usage(['apply']).field).toBe('file');
+    expect(usage(['apply', 'a.json', 'b.json']).message).toBe(
+      'apply: unexpected argument "b.json" (eoip apply FILE)',
+    );
+    expect(usage(['apply', 'a.json', '--force']).message).toBe(
+      `apply: unknown flag "--force" (try 'eoip help apply')`,
+    );
+    expect(usage(['--prune', 'list']).message).toBe('list: --prune is only for apply');
+  });
+
+  it('doctor: no arguments', () => {
+    expect(parseArgs(['doctor'])).toEqual({ command: 'doctor', global: G });
+    expect(parseArgs(['do', '-j', '--netns=blue'])).toEqual({
+      command: 'doctor',
+      global: { ...G, json: true, netns: 'blue' },
+    });
+    expect(usage(['doctor', 'now']).message).toBe('doctor: unexpected argument "now"');
+  });
+
+  it('-n takes the word as typed: a bare number is a name, not a pid', () => {
+    expect(parseArgs(['-n', '1234', 'list'])).toMatchObject({ global: { netns: '1234' } });
+    expect(parseArgs(['--netns=/proc/1234/ns/net', 'mo'])).toMatchObject({
+      global: { netns: '/proc/1234/ns/net' },
+    });
   });
 
   it('global flags anywhere a word is expected, combined short flags, never in a value', () => {
@@ -394,7 +490,16 @@ describe('parseArgs', () => {
     expect(parseArgs(['help', 'a'])).toEqual({ command: 'help', global: G, topic: 'add' });
     expect(parseArgs(['--help', 'change'])).toEqual({ command: 'help', global: G, topic: 'set' });
     expect(parseArgs(['list', '--help'])).toEqual({ command: 'help', global: G, topic: 'list' });
-    expect(parseArgs(['d', '-h'])).toEqual({ command: 'help', global: G, topic: 'delete' });
+    expect(parseArgs(['de', '-h'])).toEqual({ command: 'help', global: G, topic: 'delete' });
+    expect(parseArgs(['help', 'mo'])).toEqual({ command: 'help', global: G, topic: 'monitor' });
+    expect(parseArgs(['ap', '--help'])).toEqual({ command: 'help', global: G, topic: 'apply' });
+    expect(parseArgs(['apply', 'f.json', '--prune', '-h'])).toEqual({
+      command: 'help',
+      global: G,
+      topic: 'apply',
+    });
+    expect(parseArgs(['do', '-h'])).toEqual({ command: 'help', global: G, topic: 'doctor' });
+    expect(usage(['help', 'd']).message).toMatch(/ambiguous command "d": could be del, delete, doctor/);
     expect(parseArgs(['add', 'remote', '10.0.0.2', '-h'])).toEqual({
       command: 'help',
       global: G,

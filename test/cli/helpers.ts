@@ -8,6 +8,8 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } fr
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Tunnel } from '../../src/api/types.js';
+import { decodeLinkMessage } from '../../src/codec/link.js';
 
 /** Repository root. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -143,6 +145,8 @@ export interface RunOptions {
   trace?: boolean;
   /** Shell commands run in the namespace before the bin (with `netns`), e.g. `ip link add d0 type bridge`. */
   setup?: string;
+  /** Standard input of the bin (default: none). */
+  input?: string;
 }
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -156,7 +160,11 @@ export function runCli(args: readonly string[], opts: RunOptions = {}): RunResul
   const node = [process.execPath, BIN, ...args];
   if (opts.setup !== undefined && !opts.netns) throw new Error('setup needs netns');
   if (!opts.netns && !opts.trace) {
-    const r = spawnSync(node[0]!, node.slice(1), { encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(node[0]!, node.slice(1), {
+      encoding: 'utf8',
+      timeout: 30_000,
+      ...(opts.input !== undefined ? { input: opts.input } : {}),
+    });
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   }
   const traceFile = join(tmpdir(), `eoip-cli-trace-${process.pid}-${Math.random().toString(16).slice(2)}`);
@@ -166,9 +174,14 @@ export function runCli(args: readonly string[], opts: RunOptions = {}): RunResul
   // The links are listed inside the same namespace, after the bin exited.
   const setup = opts.setup !== undefined ? `{ ${opts.setup}; } >/dev/null || exit 99; ` : '';
   const script = `${setup}${cmd.map(q).join(' ')}; rc=$?; echo "@@LINKS@@" >&2; ip -j link >&2; exit $rc`;
+  const spawnOpts = {
+    encoding: 'utf8' as const,
+    timeout: 30_000,
+    ...(opts.input !== undefined ? { input: opts.input } : {}),
+  };
   const r = opts.netns
-    ? spawnSync('unshare', ['-n', 'sh', '-c', script], { encoding: 'utf8', timeout: 30_000 })
-    : spawnSync('sh', ['-c', script], { encoding: 'utf8', timeout: 30_000 });
+    ? spawnSync('unshare', ['-n', 'sh', '-c', script], spawnOpts)
+    : spawnSync('sh', ['-c', script], spawnOpts);
   const [stderr, links] = r.stderr.split('@@LINKS@@\n');
   const out: RunResult = { code: r.status ?? -1, stdout: r.stdout, stderr: stderr ?? '' };
   if (opts.netns) out.linksAfter = JSON.parse(links ?? '[]');
@@ -230,3 +243,27 @@ export function dumpLinks(): DumpLink[] {
 export function hexBytes(hex: string): Uint8Array {
   return Uint8Array.from(Buffer.from(hex, 'hex'));
 }
+
+/** Offset of ifi_flags in an RTM_NEWLINK message (after nlmsghdr, family, pad, type, index). */
+const IFI_FLAGS_OFFSET = 16 + 8;
+
+/**
+ * A tunnel of the captured dump, decoded from its recorded RTM_NEWLINK
+ * bytes; with `flags`, its ifi_flags are first set (`set`) and cleared
+ * (`clear`) in the bytes, as the kernel would report the tunnel after such a
+ * change (e.g. IFF_RUNNING | IFF_LOWER_UP cleared: the carrier dropped).
+ */
+export function dumpTunnel(name: string, flags: { set?: number; clear?: number } = {}): Tunnel {
+  const link = dumpLinks().find((l) => l.name === name);
+  if (!link) throw new Error(`no ${name} in dumps.json`);
+  const bytes = hexBytes(link.rtm_newlink_hex);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const f = view.getUint32(IFI_FLAGS_OFFSET, true);
+  view.setUint32(IFI_FLAGS_OFFSET, ((f | (flags.set ?? 0)) & ~(flags.clear ?? 0)) >>> 0, true);
+  const tunnel = decodeLinkMessage(bytes).tunnel;
+  if (!tunnel) throw new Error(`${name} did not decode as a tunnel`);
+  return tunnel;
+}
+
+/** IFF_UP, IFF_RUNNING and IFF_LOWER_UP (linux/if.h). */
+export const IFF = { UP: 0x1, RUNNING: 0x40, LOWER_UP: 0x10000 } as const;
