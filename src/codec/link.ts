@@ -124,6 +124,89 @@ function decodeLinkInfo(buf: Uint8Array, start: number, end: number): LinkInfo {
   return info;
 }
 
+/** The attributes {@link decodeLinkBody} interprets; the rest are `unknown`. */
+const KNOWN_ATTRIBUTES = new Set([
+  IFLA_IFNAME,
+  IFLA_MTU,
+  IFLA_MIN_MTU,
+  IFLA_MAX_MTU,
+  IFLA_ADDRESS,
+  IFLA_BROADCAST,
+  IFLA_LINK,
+  IFLA_MASTER,
+  IFLA_OPERSTATE,
+  IFLA_CARRIER,
+  IFLA_TXQLEN,
+  IFLA_LINK_NETNSID,
+  IFLA_STATS64,
+  IFLA_LINKINFO,
+]);
+
+/**
+ * A decoded link message. The attributes it does not interpret are kept in
+ * the message bytes and cut out only when `unknown` is read: building an
+ * object per attribute for every link of a large dump was most of the decode
+ * time, and nobody reads them in a listing.
+ */
+class DecodedLink implements LinkMessage {
+  messageType = 0;
+  messageFlags = 0;
+  seq = 0;
+  family = 0;
+  deviceType = 0;
+  index = 0;
+  flags = 0;
+  change = 0;
+  name?: string = undefined;
+  mtu?: number = undefined;
+  minMtu?: number = undefined;
+  maxMtu?: number = undefined;
+  address?: string = undefined;
+  broadcast?: string = undefined;
+  link?: number = undefined;
+  master?: number = undefined;
+  operState?: OperState = undefined;
+  carrier?: boolean = undefined;
+  txQueueLength?: number = undefined;
+  linkNetnsId?: number = undefined;
+  stats?: LinkStats = undefined;
+  linkInfo?: LinkInfo = undefined;
+  tunnel?: Tunnel = undefined;
+  #buf: Uint8Array;
+  #attrStart: number;
+  #end: number;
+  #unknown: RawAttribute[] | undefined;
+
+  constructor(buf: Uint8Array, attrStart: number, end: number) {
+    this.#buf = buf;
+    this.#attrStart = attrStart;
+    this.#end = end;
+  }
+
+  get unknown(): RawAttribute[] {
+    if (!this.#unknown) {
+      const out: RawAttribute[] = [];
+      const buf = this.#buf;
+      forEachAttribute(buf, this.#attrStart, this.#end, (type, vs, ve, rawType) => {
+        if (KNOWN_ATTRIBUTES.has(type)) return;
+        out.push({
+          type,
+          nested: (rawType & 0x8000) !== 0,
+          netByteOrder: (rawType & 0x4000) !== 0,
+          value: buf.subarray(vs, ve),
+        });
+      });
+      this.#unknown = out;
+    }
+    return this.#unknown;
+  }
+
+  /** JSON keeps the decoded fields; unknown attributes stay out (they are raw bytes). */
+  toJSON(): Omit<LinkMessage, 'unknown'> {
+    return { ...this };
+  }
+}
+
 /**
  * Decode one RTM_NEWLINK / RTM_DELLINK message (header included).
  * For kinds `eoip` / `eoipv6` the result carries the decoded {@link Tunnel}.
@@ -167,23 +250,21 @@ export function decodeLinkBody(
   // cut them out of a plain Uint8Array over the same bytes.
   if (buf.constructor !== Uint8Array) buf = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   const ifi = readIfInfoMsg(view, start + NLMSG_HDRLEN);
-  const msg: LinkMessage = {
-    messageType,
-    messageFlags,
-    seq,
-    family: ifi.family,
-    deviceType: ifi.deviceType,
-    index: ifi.index,
-    flags: ifi.flags,
-    change: ifi.change,
-    unknown: [],
-  };
+  const msg = new DecodedLink(buf, start + NLMSG_HDRLEN + IFINFOMSG_LEN, end);
+  msg.messageType = messageType;
+  msg.messageFlags = messageFlags;
+  msg.seq = seq;
+  msg.family = ifi.family;
+  msg.deviceType = ifi.deviceType;
+  msg.index = ifi.index;
+  msg.flags = ifi.flags;
+  msg.change = ifi.change;
   let infoStart = -1;
   forEachAttribute(
     buf,
     start + NLMSG_HDRLEN + IFINFOMSG_LEN,
     end,
-    (type, vs, ve, rawType) => {
+    (type, vs, ve) => {
       // Scalars are read in place: a subarray (and a DataView) per attribute was most of the decode time.
       switch (type) {
         case IFLA_IFNAME:
@@ -229,13 +310,7 @@ export function decodeLinkBody(
           msg.linkInfo = decodeLinkInfo(buf, vs, ve);
           infoStart = vs;
           break;
-        default:
-          msg.unknown.push({
-            type,
-            nested: (rawType & 0x8000) !== 0,
-            netByteOrder: (rawType & 0x4000) !== 0,
-            value: buf.subarray(vs, ve),
-          });
+        // Anything else is read on demand through `unknown`.
       }
     },
     0,

@@ -168,7 +168,7 @@ function linkHint(errno: number, d: KernelErrorDetails, kind: string | undefined
     case 17:
       return kind === 'eoip' || kind === 'eoipv6'
         ? 'an interface with this name exists, or another tunnel has the same local, remote, tunnel id and link'
-        : 'an interface with this name exists';
+        : 'an interface with this name exists (or, for kinds with an identity such as a vxlan VNI, one with the same identity)';
     case 19:
       return d.interface !== undefined ? `no interface ${d.interface}` : undefined;
     case 95:

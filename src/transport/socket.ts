@@ -27,7 +27,12 @@ export const DEFAULT_TIMEOUT = 10_000;
 export interface SocketOptions {
   /** SO_RCVBUF in bytes. Event sockets want a large one to survive bursts (default 1 MiB). */
   recvBufferSize?: number;
-  /** Largest datagram read at once (default 64 KiB: the kernel's dump skbs stay below 32 KiB). */
+  /**
+   * Largest datagram read at once (default 32 KiB: the kernel sizes dump
+   * datagrams to the reader's buffer, up to 32 KiB). The native layer
+   * allocates and clears this much for every datagram, even a 36-byte ACK,
+   * so larger costs CPU for nothing.
+   */
   datagramSize?: number;
   /** Multicast groups to join (e.g. RTNLGRP_LINK for link events). */
   groups?: number[];
@@ -96,6 +101,8 @@ interface Pending {
   draining?: boolean;
   /** For 'ack': the message the kernel echoed (NLM_F_ECHO), if any. */
   echo?: Uint8Array;
+  /** Starts the timeout: when the request is handed to the kernel, not while it waits for a slot. */
+  armTimer: () => void;
   cleanup: () => void;
 }
 
@@ -155,7 +162,7 @@ export class NetlinkSocket implements NetlinkTransport {
     const Raw = loadRawSocket();
     this.raw = new Raw(NETLINK_ROUTE, {
       messagePeeking: false,
-      msgBufferSize: opts.datagramSize ?? 64 * 1024,
+      msgBufferSize: opts.datagramSize ?? 32 * 1024,
       recvBufferSize: opts.recvBufferSize ?? 1024 * 1024,
     });
     this.port = this.raw.address().port;
@@ -262,6 +269,7 @@ export class NetlinkSocket implements NetlinkTransport {
     } catch (e) {
       return Promise.reject(e);
     }
+    const timeout = opts.timeout ?? DEFAULT_TIMEOUT;
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const signal = opts.signal;
@@ -273,6 +281,9 @@ export class NetlinkSocket implements NetlinkTransport {
         sent: false,
         resolve,
         reject,
+        armTimer: () => {
+          if (timeout > 0) timer = setTimeout(() => abandon(new TimeoutError(operation, timeout)), timeout);
+        },
         cleanup: () => {
           if (timer) clearTimeout(timer);
           signal?.removeEventListener('abort', onAbort);
@@ -297,8 +308,6 @@ export class NetlinkSocket implements NetlinkTransport {
         reject(err);
       };
       const onAbort = () => abandon(new AbortedError(operation, signal?.reason));
-      const timeout = opts.timeout ?? DEFAULT_TIMEOUT;
-      if (timeout > 0) timer = setTimeout(() => abandon(new TimeoutError(operation, timeout)), timeout);
       signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(seq, entry);
       this.queue.push(entry);
@@ -322,6 +331,7 @@ export class NetlinkSocket implements NetlinkTransport {
 
   private transmit(e: Pending): void {
     e.sent = true;
+    e.armTimer();
     this.inFlight++;
     if (e.mode === 'dump') this.dumpActive = true;
     try {

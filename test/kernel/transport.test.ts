@@ -98,3 +98,18 @@ describe.skipIf(!canUseKernel)('transport on the real kernel', () => {
     expect(r.stdout.trim()).toBe('got lo');
   });
 });
+
+describe.skipIf(!canUseKernel)('timeouts count from the send, not from the queue', () => {
+  it('a request waiting for a slot does not time out while it waits', async () => {
+    const sock = NetlinkSocket.open({ maxInFlight: 1 });
+    try {
+      const first = sock.ack(silent, { timeout: 300 }).catch((e) => e);
+      // Queued behind the silent one for 300 ms, longer than its own timeout of 200 ms.
+      const second = getLink(sock, { index: 1 }, { timeout: 200 });
+      expect(await first).toBeInstanceOf(TimeoutError);
+      expect((await second)?.name).toBe('lo');
+    } finally {
+      sock.close();
+    }
+  });
+});
