@@ -14,10 +14,11 @@ import type { NetlinkHeader } from '../codec/header.js';
 import { decodeLinkBody, peekLinkKind } from '../codec/link.js';
 import { buildDumpLinksRequest } from '../codec/requests.js';
 import type { LinkMessage } from '../codec/types.js';
-import { DumpInterruptedError, kernelError } from './errors.js';
+import { DumpInterruptedError, kernelError, SocketClosedError } from './errors.js';
 import {
   type DumpSummary,
   NetlinkErrorAnswer,
+  NetlinkSocket,
   type NetlinkTransport,
   type RequestOptions,
 } from './socket.js';
@@ -89,10 +90,11 @@ export async function dumpLinks(sock: NetlinkTransport, req: DumpLinksRequest = 
 }
 
 /**
- * Links of any of `kinds`, with as few dumps as the kernel allows: a dump
- * filtered on the first kind; if the kernel answered it unfiltered (the kind
- * is not registered), that answer already holds every link, so the other
- * kinds are picked from it instead of dumping again.
+ * Links of any of `kinds`, receiving as little as the kernel allows. On a
+ * kernel that filters by kind, one filtered dump per kind: a kind that is not
+ * registered is recognised at the first (unflagged) message and the dump is
+ * cut short. On older kernels, a dump's unfiltered answer already holds every
+ * link, so the other kinds are picked from it instead of dumping again.
  */
 export async function dumpLinksOfKinds(
   sock: NetlinkTransport,
@@ -100,6 +102,12 @@ export async function dumpLinksOfKinds(
   req: Omit<DumpLinksRequest, 'kind'> = {},
 ): Promise<LinkMessage[]> {
   const out: LinkMessage[] = [];
+  if (kernelFilters()) {
+    // Each kind alone: a registered one comes back filtered (small); one that
+    // is not registered is known from the first message and cut short.
+    for (const kind of kinds) out.push(...(await dumpFiltered(sock, { ...req, kind }, [kind])).links);
+    return out;
+  }
   for (let i = 0; i < kinds.length; i++) {
     const r = await dumpFiltered(sock, { ...req, kind: kinds[i]! }, kinds.slice(i));
     out.push(...r.links);
@@ -124,13 +132,21 @@ async function dumpFiltered(
   // registered, so none of its links exist: nothing to decode when only it was asked for.
   const noneIfUnfiltered = keep !== undefined && keep.length === 1 && kernelFilters();
   for (let attempt = 1; attempt <= attempts; attempt++) {
+    // When an unflagged first message is the whole answer, run the dump on a
+    // socket of its own and close it right there: the kernel then never
+    // builds the rest (on a host with 10,000 links, ~11 MB it would send).
+    const early = noneIfUnfiltered && sock instanceof NetlinkSocket;
+    const via: NetlinkTransport = early ? NetlinkSocket.open() : sock;
     const out: LinkMessage[] = [];
     let unfiltered = false;
     const visit = (h: NetlinkHeader, buf: Uint8Array, start: number, end: number) => {
       if (h.type !== RTM_NEWLINK || end - start < NLMSG_HDRLEN + IFINFOMSG_LEN) return;
       if (req.kind !== undefined && (h.flags & NLM_F_DUMP_FILTERED) === 0) {
         unfiltered = true;
-        if (noneIfUnfiltered) return;
+        if (noneIfUnfiltered) {
+          if (early) via.close();
+          return;
+        }
         const kind = peekLinkKind(buf, start, end);
         if (kind === undefined || !keep?.includes(kind)) return;
       }
@@ -140,7 +156,7 @@ async function dumpFiltered(
     };
     let summary: DumpSummary;
     try {
-      summary = await sock.dump(
+      summary = await via.dump(
         (seq) =>
           buildDumpLinksRequest(seq, {
             ...(req.kind !== undefined ? { kind: req.kind } : {}),
@@ -152,7 +168,11 @@ async function dumpFiltered(
         { ...req, operation: req.operation ?? 'list' },
       );
     } catch (e) {
+      // Closed on purpose at the first unflagged message: the kind has no links.
+      if (early && unfiltered && e instanceof SocketClosedError) return { links: [], filtered: false };
       throw asKernelError(e, 'list');
+    } finally {
+      if (early) via.close();
     }
     if (!summary.interrupted) return { links: out, filtered: !unfiltered };
     if (attempt === attempts) throw new DumpInterruptedError(attempts);

@@ -190,14 +190,27 @@ describe('listing when the kernel ignores the kind filter', () => {
       .links.filter((l) => l.kind !== 'eoip')
       .map((l) => fromHex(l.rtm_newlink_hex));
 
-  it('one unfiltered answer serves both kinds: no second dump', async () => {
+  it('a kernel that filters: one dump per kind, the unregistered one not decoded', async () => {
     // No eoip links: the replayed kernel, like the real one, does not know the kind and answers unfiltered.
     const t = new ReplayTransport(undefined, v6Only());
     const tunnels = await EoipClient.withTransport(t).listTunnels();
-    expect(t.sent).toHaveLength(1);
+    expect(t.sent.map((r) => r.link.linkInfo?.kind)).toEqual(['eoip', 'eoipv6']);
     expect(tunnels.length).toBeGreaterThan(0);
     expect(tunnels.every((x) => x.kind === 'eoipv6')).toBe(true);
-    expect(tunnels.map((x) => x.index)).toEqual([...tunnels.map((x) => x.index)].sort((a, b) => a - b));
+  });
+
+  it('an old kernel: one unfiltered answer serves both kinds, no second dump', async () => {
+    setKernelFilterSupport(false);
+    try {
+      const t = new ReplayTransport(undefined, v6Only());
+      const tunnels = await EoipClient.withTransport(t).listTunnels();
+      expect(t.sent).toHaveLength(1);
+      expect(tunnels.length).toBeGreaterThan(0);
+      expect(tunnels.every((x) => x.kind === 'eoipv6')).toBe(true);
+      expect(tunnels.map((x) => x.index)).toEqual([...tunnels.map((x) => x.index)].sort((a, b) => a - b));
+    } finally {
+      setKernelFilterSupport(undefined);
+    }
   });
 
   it('an unregistered kind asked alone has no links, decoded or not', async () => {
