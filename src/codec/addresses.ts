@@ -10,65 +10,119 @@ export interface ParsedAddress {
   bytes: Uint8Array;
 }
 
+/**
+ * Write a dotted-quad IPv4 address, as inet_pton reads it (no leading zeros,
+ * each part 0..255), at `out[at]`; false (nothing promised about `out`) when
+ * `s` is not one. Parsed by hand: no allocation on the encode path.
+ */
+export function writeIPv4(s: string, out: Uint8Array, at: number): boolean {
+  const n = s.length;
+  let i = 0;
+  for (let part = 0; part < 4; part++) {
+    if (part > 0) {
+      if (i >= n || s.charCodeAt(i) !== 0x2e /* . */) return false;
+      i++;
+    }
+    const first = i;
+    let v = 0;
+    while (i < n) {
+      const c = s.charCodeAt(i) - 0x30;
+      if (c < 0 || c > 9) break;
+      v = v * 10 + c;
+      i++;
+    }
+    const digits = i - first;
+    if (digits === 0 || digits > 3 || (digits > 1 && s.charCodeAt(first) === 0x30) || v > 255) return false;
+    out[at + part] = v;
+  }
+  return i === n;
+}
+
 /** Dotted-quad IPv4 as inet_pton reads it (no leading zeros, each part 0..255), or undefined. */
 export function parseIPv4(s: string): Uint8Array | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
   const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i]!;
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
-    out[i] = n;
+  return writeIPv4(s, out, 0) ? out : undefined;
+}
+
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  return -1;
+}
+
+const v6Words = new Uint16Array(8);
+const v4Tail = new Uint8Array(4);
+
+/**
+ * Write an IPv6 address (with optional embedded IPv4 tail) as 16 bytes at
+ * `out[at]`; false when `s` is not one. Parsed by hand: no allocation on the
+ * encode path.
+ */
+export function writeIPv6(s: string, out: Uint8Array, at: number): boolean {
+  const n = s.length;
+  if (n < 2 || n > 45) return false;
+  let end = n;
+  let tail = 0;
+  const lastColon = s.lastIndexOf(':');
+  if (lastColon < 0) return false;
+  if (s.indexOf('.', lastColon) > lastColon) {
+    if (!writeIPv4(s.slice(lastColon + 1), v4Tail, 0)) return false;
+    tail = 2;
+    // Keep "::" whole; drop the single ':' that separated the IPv4 tail.
+    end = lastColon + 1;
+    if (!(end >= 2 && s.charCodeAt(end - 2) === 0x3a)) end--;
   }
-  return out;
+  let count = 0;
+  let gap = -1;
+  let i = 0;
+  if (end >= 2 && s.charCodeAt(0) === 0x3a && s.charCodeAt(1) === 0x3a) {
+    gap = 0;
+    i = 2;
+  } else if (end > 0 && s.charCodeAt(0) === 0x3a) return false;
+  while (i < end) {
+    let v = 0;
+    const first = i;
+    while (i < end) {
+      const h = hexValue(s.charCodeAt(i));
+      if (h < 0) break;
+      v = v * 16 + h;
+      i++;
+    }
+    const digits = i - first;
+    if (digits === 0 || digits > 4 || count >= 8) return false;
+    v6Words[count++] = v;
+    if (i === end) break;
+    if (s.charCodeAt(i) !== 0x3a) return false;
+    i++;
+    if (i < end && s.charCodeAt(i) === 0x3a) {
+      if (gap >= 0) return false;
+      gap = count;
+      i++;
+    } else if (i === end) return false;
+  }
+  const total = count + tail;
+  if (gap >= 0 ? total > 7 : total !== 8) return false;
+  const fill = 8 - total;
+  const before = gap >= 0 ? gap : count;
+  let o = at;
+  for (let k = 0; k < before; k++) {
+    out[o++] = v6Words[k]! >> 8;
+    out[o++] = v6Words[k]! & 0xff;
+  }
+  for (let k = 0; k < 2 * fill; k++) out[o++] = 0;
+  for (let k = before; k < count; k++) {
+    out[o++] = v6Words[k]! >> 8;
+    out[o++] = v6Words[k]! & 0xff;
+  }
+  if (tail) for (let k = 0; k < 4; k++) out[o++] = v4Tail[k]!;
+  return true;
 }
 
 /** IPv6 text (with optional embedded IPv4 tail) to 16 bytes, or undefined. */
 export function parseIPv6(s: string): Uint8Array | undefined {
-  if (s.length < 2 || s.length > 45) return undefined;
-  let text = s;
-  const tail: number[] = [];
-  const lastColon = text.lastIndexOf(':');
-  if (lastColon >= 0 && text.indexOf('.', lastColon) > lastColon) {
-    const v4 = parseIPv4(text.slice(lastColon + 1));
-    if (!v4) return undefined;
-    tail.push((v4[0]! << 8) | v4[1]!, (v4[2]! << 8) | v4[3]!);
-    // Keep "::" whole; drop the single ':' that separated the IPv4 tail.
-    text = text.slice(0, lastColon + 1);
-    if (!text.endsWith('::')) text = text.slice(0, -1);
-  }
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const groupsOf = (h: string): number[] | undefined => {
-    if (h === '') return [];
-    const out: number[] = [];
-    for (const g of h.split(':')) {
-      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
-      out.push(Number.parseInt(g, 16));
-    }
-    return out;
-  };
-  const head = groupsOf(halves[0]!);
-  const rest = halves.length === 2 ? groupsOf(halves[1]!) : [];
-  if (!head || !rest) return undefined;
-  const words = halves.length === 2 ? [...head, ...rest, ...tail] : [...head, ...tail];
-  let all: number[];
-  if (halves.length === 2) {
-    const fill = 8 - words.length;
-    if (fill < 1) return undefined;
-    all = [...head, ...new Array<number>(fill).fill(0), ...rest, ...tail];
-  } else {
-    if (words.length !== 8) return undefined;
-    all = words;
-  }
   const out = new Uint8Array(16);
-  for (let i = 0; i < 8; i++) {
-    out[2 * i] = all[i]! >> 8;
-    out[2 * i + 1] = all[i]! & 0xff;
-  }
-  return out;
+  return writeIPv6(s, out, 0) ? out : undefined;
 }
 
 /** Parse an IPv4 or IPv6 literal; undefined when it is neither. */

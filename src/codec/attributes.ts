@@ -109,16 +109,57 @@ export const readAttr = {
  * Builds attribute bytes. Grows as needed; `nest()` writes a container whose
  * length is patched once its children are written.
  */
+/**
+ * One scratch buffer shared by writers that do not overlap in time: message
+ * builders run synchronously, and allocating ArrayBuffers (a fresh one per
+ * writer, another per growth, another per copy) was most of the encode time.
+ */
+const SCRATCH_SIZE = 64 * 1024;
+let scratch: Uint8Array | undefined;
+/**
+ * Finished messages are carved out of 64 KiB slabs, as Node's Buffer pool
+ * does: one ArrayBuffer per message cost more than building the message.
+ * Results are views (mind `byteOffset`); large ones get their own buffer.
+ */
+const SLAB_SIZE = 64 * 1024;
+const SLAB_MAX_ITEM = 4096;
+let slab: Uint8Array | undefined;
+let slabUsed = SLAB_SIZE;
+
+function carve(n: number): Uint8Array {
+  if (n > SLAB_MAX_ITEM) return new Uint8Array(n);
+  if (slabUsed + n > SLAB_SIZE) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const out = slab!.subarray(slabUsed, slabUsed + n);
+  slabUsed += (n + 7) & ~7;
+  return out;
+}
+let scratchView: DataView | undefined;
+let scratchBusy = false;
+
 export class AttributeWriter {
   private buf: Uint8Array;
   private view: DataView;
+  /** Holds the shared scratch buffer (given back by {@link finish}). */
+  private pooled = false;
   /** Bytes written so far. */
   length = 0;
 
-  /** @param initial initial capacity in bytes */
+  /** @param initial initial capacity in bytes (when the shared scratch buffer is in use) */
   constructor(initial = 256) {
-    this.buf = new Uint8Array(initial);
-    this.view = new DataView(this.buf.buffer);
+    if (!scratchBusy) {
+      scratchBusy = true;
+      this.pooled = true;
+      scratch ??= new Uint8Array(SCRATCH_SIZE);
+      scratchView ??= new DataView(scratch.buffer);
+      this.buf = scratch;
+      this.view = scratchView;
+    } else {
+      this.buf = new Uint8Array(initial);
+      this.view = new DataView(this.buf.buffer);
+    }
   }
 
   private reserve(n: number): void {
@@ -127,8 +168,16 @@ export class AttributeWriter {
     while (cap < this.length + n) cap *= 2;
     const next = new Uint8Array(cap);
     next.set(this.buf.subarray(0, this.length));
+    this.release();
     this.buf = next;
     this.view = new DataView(next.buffer);
+  }
+
+  private release(): void {
+    if (this.pooled) {
+      this.pooled = false;
+      scratchBusy = false;
+    }
   }
 
   /** Append raw bytes (no attribute header), padded to 4 bytes. */
@@ -141,7 +190,7 @@ export class AttributeWriter {
     return this;
   }
 
-  /** Append `n` zero bytes, e.g. a fixed header to fill in later through {@link view}. */
+  /** Append `n` zero bytes, e.g. a fixed header to fill in later through {@link dataView}. */
   zeros(n: number): number {
     const at = this.length;
     this.reserve(align4(n));
@@ -155,17 +204,40 @@ export class AttributeWriter {
     return this.view;
   }
 
-  /** Append one attribute with the given value bytes. */
-  bytes(type: number, value: Uint8Array): this {
-    const len = NLA_HDRLEN + value.byteLength;
+  /**
+   * Reserve an attribute with a value of `size` bytes and write its header;
+   * returns the value's offset. The padding is zeroed; the caller fills the value.
+   */
+  private header(type: number, size: number): number {
+    const len = NLA_HDRLEN + size;
     const padded = align4(len);
     this.reserve(padded);
-    this.view.setUint16(this.length, len, true);
-    this.view.setUint16(this.length + 2, type, true);
-    this.buf.set(value, this.length + NLA_HDRLEN);
-    this.buf.fill(0, this.length + len, this.length + padded);
+    const at = this.length;
+    this.view.setUint16(at, len, true);
+    this.view.setUint16(at + 2, type, true);
+    for (let i = at + len; i < at + padded; i++) this.buf[i] = 0;
     this.length += padded;
+    return at + NLA_HDRLEN;
+  }
+
+  /** Append one attribute with the given value bytes. */
+  bytes(type: number, value: Uint8Array): this {
+    const at = this.header(type, value.byteLength);
+    this.buf.set(value, at);
     return this;
+  }
+
+  /**
+   * An attribute whose value is written in place by `fill` (exactly `size`
+   * bytes at the offset it is given); `fill` returns false to refuse the value.
+   * @returns whether the value was accepted (if not, nothing was appended)
+   */
+  inPlace(type: number, size: number, fill: (buf: Uint8Array, at: number) => boolean): boolean {
+    const before = this.length;
+    const at = this.header(type, size);
+    if (fill(this.buf, at)) return true;
+    this.length = before;
+    return false;
   }
 
   /**
@@ -213,11 +285,26 @@ export class AttributeWriter {
 
   /** String attribute. `nul` adds the terminating NUL (the kernel accepts both). */
   string(type: number, s: string, nul = true): this {
-    const body = utf8(s);
-    if (!nul) return this.bytes(type, body);
-    const b = new Uint8Array(body.byteLength + 1);
-    b.set(body);
-    return this.bytes(type, b);
+    let ascii = true;
+    for (let i = 0; i < s.length; i++) {
+      if (s.charCodeAt(i) >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (!ascii) {
+      const body = utf8(s);
+      const at = this.header(type, body.byteLength + (nul ? 1 : 0));
+      this.buf.set(body, at);
+      if (nul) this.buf[at + body.byteLength] = 0;
+      return this;
+    }
+    // Interface names and kinds are ASCII: write them without an encoder.
+    const at = this.header(type, s.length + (nul ? 1 : 0));
+    const buf = this.buf;
+    for (let i = 0; i < s.length; i++) buf[at + i] = s.charCodeAt(i);
+    if (nul) buf[at + s.length] = 0;
+    return this;
   }
 
   /** A nested attribute: `fill` writes its children. */
@@ -231,8 +318,24 @@ export class AttributeWriter {
     return this;
   }
 
-  /** The bytes written (a copy sized exactly). */
+  /**
+   * The bytes written: a copy sized exactly (a view into a shared slab for
+   * small messages: use its `byteOffset`). The writer can go on writing
+   * afterwards; it then works on a buffer of its own.
+   */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.length);
+    const n = this.length;
+    const out = carve(n);
+    const src = this.buf;
+    // A byte loop beats TypedArray#set (and its subarray) for messages this small.
+    if (n <= 512) for (let i = 0; i < n; i++) out[i] = src[i]!;
+    else out.set(src.subarray(0, n));
+    if (this.pooled) {
+      // Off the scratch buffer: the next write grows into a buffer of its own.
+      this.release();
+      this.buf = out;
+      this.view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+    }
+    return out;
   }
 }

@@ -7,7 +7,7 @@
  * network order; keepalive attributes are absent on old drivers (unknown, not off).
  */
 
-import { formatIPv4, formatIPv6, parseIPv4, parseIPv6 } from './addresses.js';
+import { formatIPv4, formatIPv6, writeIPv4, writeIPv6 } from './addresses.js';
 import { type AttributeWriter, forEachAttribute } from './attributes.js';
 import {
   IFLA_EOIP_KA_INTERVAL,
@@ -37,13 +37,17 @@ export function anyAddress(kind: TunnelKind): string {
   return kind === 'eoipv6' ? '::' : '0.0.0.0';
 }
 
-function addressBytes(kind: TunnelKind, text: string, field: string): Uint8Array {
-  const b = kind === 'eoipv6' ? parseIPv6(text) : parseIPv4(text);
-  if (!b)
+/** Write an address attribute in place (no temporary array); TypeError for a bad literal. */
+function writeAddress(w: AttributeWriter, type: number, kind: TunnelKind, text: string, field: string): void {
+  const ok =
+    kind === 'eoipv6'
+      ? w.inPlace(type, 16, (buf, at) => writeIPv6(text, buf, at))
+      : w.inPlace(type, 4, (buf, at) => writeIPv4(text, buf, at));
+  if (!ok) {
     throw new TypeError(
       `${field}: ${JSON.stringify(text)} is not an ${kind === 'eoipv6' ? 'IPv6' : 'IPv4'} address`,
     );
-  return b;
+  }
 }
 
 /**
@@ -53,8 +57,8 @@ function addressBytes(kind: TunnelKind, text: string, field: string): Uint8Array
  */
 export function encodeTunnelInfoData(w: AttributeWriter, p: TunnelParams): void {
   w.u32(IFLA_GRE_IKEY, p.tunnelId);
-  w.bytes(IFLA_GRE_LOCAL, addressBytes(p.kind, p.local, 'local'));
-  w.bytes(IFLA_GRE_REMOTE, addressBytes(p.kind, p.remote, 'remote'));
+  writeAddress(w, IFLA_GRE_LOCAL, p.kind, p.local, 'local');
+  writeAddress(w, IFLA_GRE_REMOTE, p.kind, p.remote, 'remote');
   w.u32(IFLA_GRE_LINK, p.link);
   w.u8(IFLA_GRE_TTL, p.ttl);
   w.u8(IFLA_GRE_TOS, p.tos);

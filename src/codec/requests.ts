@@ -40,10 +40,14 @@ export function buildMessage(
 ): Uint8Array {
   const w = new AttributeWriter(128);
   w.zeros(NLMSG_HDRLEN);
-  body(w);
-  const out = w.finish();
-  writeHeader(new DataView(out.buffer), 0, { length: out.byteLength, type, flags, seq, pid: 0 });
-  return out;
+  try {
+    body(w);
+  } catch (e) {
+    w.finish(); // gives the shared scratch buffer back
+    throw e;
+  }
+  writeHeader(w.dataView(), 0, { length: w.length, type, flags, seq, pid: 0 });
+  return w.finish();
 }
 
 /** RTM_NEWLINK with any body: the generic create (`CREATE_FLAGS`) or change (`CHANGE_FLAGS`). */
