@@ -91,10 +91,15 @@ describe.skipIf(!canUseKernel)('watchLinks on the real kernel', () => {
     for await (const ev of it) {
       counts[ev.type] = (counts[ev.type] ?? 0) + 1;
       if (ev.type === 'added' && ev.tunnel.name === marker) {
-        const reader = execFileSync('pgrep', ['-P', String(process.pid), '-f', 'events-child'], { encoding: 'utf8' }).trim();
+        const reader = execFileSync('pgrep', ['-P', String(process.pid), '-f', 'events-child'], {
+          encoding: 'utf8',
+        }).trim();
         expect(reader).toMatch(/^\d+$/);
         process.kill(Number(reader), 'SIGSTOP');
-        const add = Array.from({ length: 300 }, (_, i) => `link add ${prefix}a${i} type veth peer name ${prefix}b${i}`);
+        const add = Array.from(
+          { length: 300 },
+          (_, i) => `link add ${prefix}a${i} type veth peer name ${prefix}b${i}`,
+        );
         execFileSync('ip', ['-batch', '-'], { input: `${add.join('\n')}\n` });
         process.kill(Number(reader), 'SIGCONT');
       }
