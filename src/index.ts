@@ -117,6 +117,8 @@ export { type NetlinkHeader, type NetlinkMessage, splitMessages } from './codec/
 // Codec: bytes <-> values, no I/O
 export { decodeLinkMessage, type LinkRequestBody } from './codec/link.js';
 export {
+  type ByIndex,
+  type ByName,
   buildChangeTunnelRequest,
   buildCreateTunnelRequest,
   buildDeleteLinkRequest,

@@ -106,10 +106,6 @@ export const readAttr = {
 };
 
 /**
- * Builds attribute bytes. Grows as needed; `nest()` writes a container whose
- * length is patched once its children are written.
- */
-/**
  * One scratch buffer shared by writers that do not overlap in time: message
  * builders run synchronously, and allocating ArrayBuffers (a fresh one per
  * writer, another per growth, another per copy) was most of the encode time.
@@ -139,6 +135,17 @@ function carve(n: number): Uint8Array {
 let scratchView: DataView | undefined;
 let scratchBusy = false;
 
+/**
+ * Builds attribute bytes. Grows as needed; `nest()` writes a container whose
+ * length is patched once its children are written.
+ *
+ * @example
+ * ```ts
+ * const w = new AttributeWriter();
+ * w.nest(1, (n) => n.u32(1, 42).string(3, 'eth0'));
+ * const bytes = w.finish();
+ * ```
+ */
 export class AttributeWriter {
   private buf: Uint8Array;
   private view: DataView;

@@ -59,11 +59,17 @@ export function buildNewLinkRequest(seq: number, flags: number, body: LinkReques
 export interface TunnelLinkExtras {
   /** Interface name to create with; on a change: the new name. */
   name?: string;
+  /** IFLA_MTU. */
   mtu?: number;
+  /** IFLA_ADDRESS: the MAC, 6 bytes. */
   address?: Uint8Array;
+  /** IFLA_MASTER: ifindex of the bridge (0 releases). */
   master?: number;
+  /** Bring the interface up (true) or down (false). */
   up?: boolean;
+  /** IFLA_NET_NS_FD: create inside the namespace of this fd. */
   netnsFd?: number;
+  /** IFLA_TARGET_NETNSID: the namespace id to act in. */
   targetNsid?: number;
 }
 
@@ -109,7 +115,23 @@ export function buildChangeTunnelRequest(
 }
 
 /** Which link a get/delete is about: an ifindex, or a name. */
-export type LinkSelector = { index: number; name?: undefined } | { name: string; index?: undefined };
+export type LinkSelector = ByIndex | ByName;
+
+/** A link chosen by its ifindex. */
+export interface ByIndex {
+  /** The ifindex. */
+  index: number;
+  /** Not used with an index. */
+  name?: undefined;
+}
+
+/** A link chosen by its name. */
+export interface ByName {
+  /** The interface name. */
+  name: string;
+  /** Not used with a name. */
+  index?: undefined;
+}
 
 /** RTM_GETLINK for one link. */
 export function buildGetLinkRequest(
