@@ -76,14 +76,16 @@ The machine is shared (other jobs may run at the same time); that is why every c
       base ? `${f2(ratio(x, base))}×` : '1×',
     ];
     const bl = c.bufferLayout;
+    // The issue names every fixed struct the decoder reads: nlmsghdr, ifinfomsg and rtnl_link_stats64.
+    const blShare = bl.withStatsShareLayout;
     const blVerdict =
-      bl.headersShareLayout > 0.2
-        ? `costs more than 20 % of the decode time: DataView it is, as the codec does`
+      blShare > 0.2
+        ? `would cost more than 20 % of the decode time for the structs the decoder reads (nlmsghdr, ifinfomsg, rtnl_link_stats64): DataView it is, as the codec does (${f1(bl.headersLayoutNs / bl.headersDataViewNs)}× cheaper for these structs)`
         : `stays within 20 % of the decode time, so the issue's rule would allow it; the codec uses DataView, which is ${f1(bl.headersLayoutNs / bl.headersDataViewNs)}× cheaper for these structs`;
     goals.push([
-      'buffer-layout for nlmsghdr + ifinfomsg unless > 20 % of decode time',
-      `${pct(bl.headersShareLayout)} of decode time`,
-      bl.headersShareLayout > 0.2 ? 'over 20 %: **DataView**' : 'within 20 %',
+      'buffer-layout for the fixed structs (nlmsghdr, ifinfomsg, rtnl_link_stats64) unless > 20 % of decode time',
+      `${pct(blShare)} of decode time (headers alone ${pct(bl.headersShareLayout)})`,
+      blShare > 0.2 ? 'over 20 %: **DataView**' : 'within 20 %',
     ]);
     parts.push(`## 1. Codec (no kernel)
 
@@ -277,7 +279,7 @@ ${table(['namespace', 'command', 'median ms', 'min–max', 'vs node -e 0'], cliR
       const perDelete = cy.sequential.delete.ms / T.links;
       parts.push(`## 4. Create + delete throughput on one socket (issue 6, item 4)
 
-\`createLink\` / \`deleteLink\` (src/transport/links.ts) of ${n0(T.links)} vxlan links (\`bt0…\`, VNI 100000+i, dstport 4789) on one \`NetlinkSocket\`: **sequential** awaits each request before the next; **pipelined** starts all of them at once and lets the socket bound the requests in flight (64 by default). Wall time and the process's CPU time from \`process.cpuUsage()\` (user = JavaScript, the native socket layer and libuv; system = the kernel, which runs rtnetlink requests synchronously inside the process's sendmsg). Every request gets a 300 s timeout: the socket's default 10 s is counted from the moment a request is queued, not from when it is handed to the kernel, so 1,000 pipelined deletes at about 17 ms of kernel time each fail with TimeoutError while waiting for their turn.
+\`createLink\` / \`deleteLink\` (src/transport/links.ts) of ${n0(T.links)} vxlan links (\`bt0…\`, VNI 100000+i, dstport 4789) on one \`NetlinkSocket\`: **sequential** awaits each request before the next; **pipelined** starts all of them at once and lets the socket bound the requests in flight (64 by default). Wall time and the process's CPU time from \`process.cpuUsage()\` (user = JavaScript, the native socket layer and libuv; system = the kernel, which runs rtnetlink requests synchronously inside the process's sendmsg). Every request gets a 300 s timeout, so that a slow shared machine cannot turn a benchmark into a failure (the socket's default of 10 s counts from the moment a request is handed to the kernel).
 
 Creates alone, ${T.createRounds} rounds per mode in alternating order (cleanup between rounds, untimed, is one group delete). Median wall time; CPU medians:
 
