@@ -20,6 +20,9 @@ import { decodeErrorPayload, type ExtendedAck } from '../codec/error.js';
 import { forEachMessage, type NetlinkHeader } from '../codec/header.js';
 import { AbortedError, SocketClosedError, SocketError, TimeoutError } from './errors.js';
 
+/** Most bytes of requests sent in one sendmsg. */
+const MAX_BATCH_BYTES = 32 * 1024;
+
 /** Default time an operation may wait for the kernel, in milliseconds. */
 export const DEFAULT_TIMEOUT = 10_000;
 
@@ -311,39 +314,78 @@ export class NetlinkSocket implements NetlinkTransport {
       signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(seq, entry);
       this.queue.push(entry);
-      this.pump();
+      this.schedulePump();
       this.updateRef();
     });
   }
 
   /** Hand queued requests to the kernel while the window has room (dumps one at a time). */
-  private pump(): void {
-    for (let i = 0; i < this.queue.length && this.inFlight < this.maxInFlight && !this.closed; ) {
-      const e = this.queue[i]!;
-      if (e.mode === 'dump' && this.dumpActive) {
-        i++;
-        continue;
-      }
-      this.queue.splice(i, 1);
-      this.transmit(e);
-    }
+  private pumpScheduled = false;
+
+  /**
+   * Pump once the current I/O callbacks are done (setImmediate): requests
+   * started in the same tick, and those freed by a burst of answers (the
+   * native layer delivers up to 32 datagrams per poll), leave in one sendmsg.
+   */
+  private schedulePump(): void {
+    if (this.pumpScheduled || this.closed) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
   }
 
-  private transmit(e: Pending): void {
+  /** Hand queued requests to the kernel while the window has room (dumps one at a time). */
+  private pump(): void {
+    const batch: Pending[] = [];
+    let bytes = 0;
+    let i = 0;
+    while (i < this.queue.length && this.inFlight < this.maxInFlight && !this.closed) {
+      const e = this.queue[i]!;
+      if (e.mode === 'dump') {
+        if (this.dumpActive) {
+          i++;
+          continue;
+        }
+        // A dump goes alone: the kernel starts it and answers it over many datagrams.
+        this.queue.splice(i, 1);
+        this.mark(e);
+        this.transmit([e]);
+        continue;
+      }
+      if (bytes + e.bytes.byteLength > MAX_BATCH_BYTES && batch.length > 0) break;
+      this.queue.splice(i, 1);
+      this.mark(e);
+      batch.push(e);
+      bytes += e.bytes.byteLength;
+    }
+    if (batch.length > 0) this.transmit(batch);
+  }
+
+  private mark(e: Pending): void {
     e.sent = true;
     e.armTimer();
     this.inFlight++;
     if (e.mode === 'dump') this.dumpActive = true;
+  }
+
+  /**
+   * One sendmsg for several requests: the kernel processes each message of
+   * the datagram in turn, acking or answering each one on its own.
+   */
+  private transmit(batch: Pending[]): void {
+    const fail = (err: SocketError) => {
+      for (const e of batch) this.fail(e.seq, err);
+    };
     try {
-      this.raw.send(e.bytes, { port: 0 }, (err) => {
+      const data = batch.length === 1 ? batch[0]!.bytes : batch.map((e) => e.bytes);
+      this.raw.send(data, { port: 0 }, (err) => {
         if (err)
-          this.fail(e.seq, new SocketError(`${e.operation}: sendmsg failed: ${err.message}`, err.errno, err));
+          fail(new SocketError(`${batch[0]!.operation}: sendmsg failed: ${err.message}`, err.errno, err));
       });
     } catch (err) {
-      this.fail(
-        e.seq,
-        new SocketError(`${e.operation}: send failed: ${(err as Error).message}`, undefined, err),
-      );
+      fail(new SocketError(`${batch[0]!.operation}: send failed: ${(err as Error).message}`, undefined, err));
     }
   }
 
@@ -357,7 +399,7 @@ export class NetlinkSocket implements NetlinkTransport {
       const i = this.queue.indexOf(e);
       if (i >= 0) this.queue.splice(i, 1);
     }
-    this.pump();
+    this.schedulePump();
     this.updateRef();
   }
 

@@ -113,3 +113,30 @@ describe.skipIf(!canUseKernel)('timeouts count from the send, not from the queue
     }
   });
 });
+
+describe.skipIf(!canUseKernel)('batching', () => {
+  it('requests started together leave in few sendmsg calls, each still answered on its own', async () => {
+    const sock = NetlinkSocket.open();
+    const raw = (sock as unknown as { raw: { send: (...a: unknown[]) => void } }).raw;
+    const send = raw.send.bind(raw);
+    let calls = 0;
+    let messages = 0;
+    raw.send = (data: unknown, ...rest: unknown[]) => {
+      calls++;
+      messages += Array.isArray(data) ? data.length : 1;
+      send(data, ...rest);
+    };
+    try {
+      const names = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => getLink(sock, i % 2 ? { index: 1 } : { name: `none${i}` })),
+      );
+      expect(names.map((l) => l?.name)).toEqual(
+        Array.from({ length: 200 }, (_, i) => (i % 2 ? 'lo' : undefined)),
+      );
+      expect(messages).toBe(200);
+      expect(calls).toBeLessThanOrEqual(20);
+    } finally {
+      sock.close();
+    }
+  });
+});
