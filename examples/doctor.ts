@@ -6,8 +6,8 @@
  *   sudo npx tsx --tsconfig tsconfig.examples.json examples/doctor.ts
  *
  * Without root the kind checks cannot probe and say so. Exit status: 0 when
- * nothing failed (warnings allowed), 1 when a check failed or the checks
- * could not run.
+ * nothing failed (warnings allowed), 1 when a check failed, 2 when the checks
+ * could not run (as `eoip doctor`).
  */
 import { type DoctorCheck, EoipClient, EoipError, runDoctor } from 'eoip-netlink';
 
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   } catch (e) {
     if (!(e instanceof EoipError)) throw e;
     console.error(`${e.code}: ${e.message}`);
-    process.exitCode = 1;
+    process.exitCode = 2; // the checks could not run (as `eoip doctor` reports it)
   } finally {
     client?.close();
   }

@@ -613,11 +613,17 @@ const SIGN: Record<StepAction, string> = {
  * `[skipped]`) and the count line says how many were applied. Pure: no I/O.
  */
 export function formatPlan(
-  plan: { steps: readonly PlanStep<unknown, unknown>[] } | readonly PlanStep<unknown, unknown>[],
+  plan:
+    | { steps: readonly PlanStep<unknown, unknown>[]; dryRun?: boolean }
+    | readonly PlanStep<unknown, unknown>[],
 ): string {
   const steps: readonly PlanStep<unknown, unknown>[] = Array.isArray(plan)
     ? plan
     : (plan as { steps: readonly PlanStep<unknown, unknown>[] }).steps;
+  // A result says whether it ran; a bare list of steps is judged by their statuses.
+  const ran = Array.isArray(plan)
+    ? steps.some((s) => s.status !== 'planned')
+    : (plan as { dryRun?: boolean }).dryRun === false || steps.some((s) => s.status !== 'planned');
   const showStatus = steps.some((s) => s.status === 'failed' || s.status === 'skipped');
   const lines: string[] = [];
   for (const s of steps) {
@@ -636,7 +642,7 @@ export function formatPlan(
     const mutating = steps.filter((s) => s.action !== 'unchanged');
     const done = mutating.filter((s) => s.status === 'done').length;
     lines.push(`${done} of ${mutating.length} changes applied, ${n.unchanged} unchanged`);
-  } else if (steps.some((s) => s.status !== 'planned')) {
+  } else if (ran) {
     lines.push(
       `${n.create} created, ${n.change} changed, ${n.replace} replaced, ${n.delete} deleted, ${n.unchanged} unchanged`,
     );

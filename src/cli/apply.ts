@@ -90,9 +90,6 @@ export function applyFailureLine(plan: ApplyResult, step: ApplyStep, cause: unkn
   return `apply: ${step.action} ${step.name} failed: ${why}; ${done}${gone}`;
 }
 
-/** The count line of a run that had nothing to do (no tunnels in the file or the namespace). */
-const EMPTY_RUN = '0 created, 0 changed, 0 replaced, 0 deleted, 0 unchanged';
-
 /** What `apply` needs from the outside world (tests replace it). */
 export interface ApplyDeps {
   /** Read the file (`-`: standard input) as text. */
@@ -154,8 +151,6 @@ export async function runApply(cmd: ApplyCommand, io: CliIo, deps: ApplyDeps = {
   }
   const print = (r: ApplyResult) => {
     if (g.json) io.stdout(toJsonText(applyResultToJson(r), g.pretty));
-    // formatPlan cannot tell an empty plan that ran from one that did not.
-    else if (!r.dryRun && r.steps.length === 0) io.stdout(`${EMPTY_RUN}\n`);
     else io.stdout(`${format(r)}\n`);
   };
   try {

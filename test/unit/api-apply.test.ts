@@ -571,3 +571,15 @@ describe('formatPlan', () => {
     expect(formatPlan([])).toBe('0 to create, 0 to change, 0 to replace, 0 to delete, 0 unchanged');
   });
 });
+
+describe('formatPlan wording', () => {
+  it('an empty plan that ran says so; a dry run says what it would do', () => {
+    expect(formatPlan({ steps: [], dryRun: false })).toBe(
+      '0 created, 0 changed, 0 replaced, 0 deleted, 0 unchanged',
+    );
+    expect(formatPlan({ steps: [], dryRun: true })).toBe(
+      '0 to create, 0 to change, 0 to replace, 0 to delete, 0 unchanged',
+    );
+    expect(formatPlan([])).toBe('0 to create, 0 to change, 0 to replace, 0 to delete, 0 unchanged');
+  });
+});
