@@ -26,9 +26,9 @@ import {
 } from '../../src/api/errors.js';
 import { applyFailureLine, applyResultToJson, fileFormat, runApply } from '../../src/cli/apply.js';
 import { parseArgs } from '../../src/cli/grammar.js';
-import type { CliIo } from '../../src/cli/run.js';
 import {
   CAN_UNSHARE,
+  capture,
   dumpTunnel,
   ensureBuilt,
   HAS_STRACE,
@@ -192,20 +192,6 @@ describe('apply: file format and failure line', () => {
 });
 
 // --- the command against a fake applyTunnels ------------------------------------------
-
-function capture(): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout(t: string) {
-      io.out += t;
-    },
-    stderr(t: string) {
-      io.err += t;
-    },
-  };
-  return io;
-}
 
 const GOOD_JSON = JSON.stringify({
   tunnels: [{ name: 'e1', tunnelId: 7, local: '10.0.0.1', remote: '10.0.0.2', keepalive: 10 }],

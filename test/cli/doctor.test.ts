@@ -10,9 +10,9 @@ import { SocketError } from '../../src/api/errors.js';
 import type { Tunnel } from '../../src/api/types.js';
 import { checksToJson, formatChecks, runDoctorCommand } from '../../src/cli/doctor.js';
 import { parseArgs } from '../../src/cli/grammar.js';
-import type { CliIo } from '../../src/cli/run.js';
 import {
   CAN_UNSHARE,
+  capture,
   dumpTunnel,
   ensureBuilt,
   HAS_STRACE,
@@ -84,20 +84,6 @@ describe('doctor JSON', () => {
     expect(checksToJson([PRIVILEGES]).ok).toBe(true);
   });
 });
-
-function capture(): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout(t: string) {
-      io.out += t;
-    },
-    stderr(t: string) {
-      io.err += t;
-    },
-  };
-  return io;
-}
 
 describe('runDoctorCommand: exit statuses', () => {
   async function run(argv: string[], checks: DoctorCheck[] | Error) {

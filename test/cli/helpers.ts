@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Tunnel } from '../../src/api/types.js';
+import type { CliIo } from '../../src/cli/run.js';
 import { decodeLinkMessage } from '../../src/codec/link.js';
 
 /** Repository root. */
@@ -267,3 +268,18 @@ export function dumpTunnel(name: string, flags: { set?: number; clear?: number }
 
 /** IFF_UP, IFF_RUNNING and IFF_LOWER_UP (linux/if.h). */
 export const IFF = { UP: 0x1, RUNNING: 0x40, LOWER_UP: 0x10000 } as const;
+
+/** A CliIo that keeps what a command writes, for assertions. */
+export function capture(): CliIo & { out: string; err: string } {
+  const io = {
+    out: '',
+    err: '',
+    stdout(t: string) {
+      io.out += t;
+    },
+    stderr(t: string) {
+      io.err += t;
+    },
+  };
+  return io;
+}

@@ -16,9 +16,9 @@ import { main } from '../../src/cli/app.js';
 import { describeFailure, optionWord } from '../../src/cli/failure.js';
 import { parseArgs, UsageError } from '../../src/cli/grammar.js';
 import { formatDetailLine, formatList, runningFlag, toJsonText, tunnelToJson } from '../../src/cli/output.js';
-import { type CliClient, type CliIo, execute, type KernelCommand } from '../../src/cli/run.js';
+import { type CliClient, execute, type KernelCommand } from '../../src/cli/run.js';
 import { decodeLinkMessage } from '../../src/codec/link.js';
-import { dumpLinks, hexBytes } from './helpers.js';
+import { capture, dumpLinks, hexBytes } from './helpers.js';
 
 /** Every tunnel of the captured dump, decoded, in kernel order, with its recorded line. */
 function dumpTunnels(): Array<{
@@ -342,20 +342,6 @@ function fakeClient(opts: { tunnels?: Tunnel[]; fail?: unknown; links?: Record<n
       return client;
     },
   };
-}
-
-function capture(): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout(t: string) {
-      io.out += t;
-    },
-    stderr(t: string) {
-      io.err += t;
-    },
-  };
-  return io;
 }
 
 async function run(argv: string[], fake: ReturnType<typeof fakeClient>) {
