@@ -162,7 +162,12 @@ async function dumpFiltered(
             ...(req.kind !== undefined ? { kind: req.kind } : {}),
             ...(req.master !== undefined ? { master: req.master } : {}),
             ...(req.targetNsid !== undefined ? { targetNsid: req.targetNsid } : {}),
-            ...(req.stats === false ? { extMask: RTEXT_FILTER_SKIP_STATS } : {}),
+            // With IFLA_EXT_MASK the kernel first walks every device to size its
+            // buffers (rtnl_calcit); a kind-filtered answer is small anyway, so
+            // skip the mask there unless the kernel cannot filter.
+            ...(req.stats === false && (req.kind === undefined || !kernelFilters())
+              ? { extMask: RTEXT_FILTER_SKIP_STATS }
+              : {}),
           }),
         visit,
         { ...req, operation: req.operation ?? 'list' },

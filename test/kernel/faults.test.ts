@@ -110,6 +110,27 @@ describe.skipIf(!canUseKernel)('faults on the real kernel', () => {
     expect(linkNames()).not.toContain('npbr');
   });
 
+  it('the eoip command without CAP_NET_ADMIN: list exits 0, add exits 2 with the permission hint', () => {
+    const bin = fileURLToPath(new URL('../../dist/cli.cjs', import.meta.url));
+    if (!existsSync(bin)) throw new Error('build first (npm test builds dist/)');
+    const asNobody = (...args: string[]) =>
+      spawnSync(
+        'setpriv',
+        ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, bin, ...args],
+        { encoding: 'utf8', timeout: 20000 },
+      );
+    const list = asNobody('list');
+    expect(list.status).toBe(0);
+    expect(list.stdout).toBe('');
+    const add = asNobody('add', 'name', 'np1', 'tunnel-id', '9', 'local', '192.0.2.1', 'remote', '192.0.2.9');
+    expect(add.status).toBe(2);
+    expect(add.stdout).toBe('');
+    expect(add.stderr).toContain('EPERM');
+    expect(add.stderr).toContain('CAP_NET_ADMIN');
+    expect(add.stderr.trim().split('\n')).toHaveLength(1);
+    expect(linkNames()).not.toContain('np1');
+  });
+
   it('1,000 mixed operations on one client all settle with the right result, leaving no listeners', async () => {
     const client = await EoipClient.open();
     const ac = new AbortController();
