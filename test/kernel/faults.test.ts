@@ -116,7 +116,15 @@ describe.skipIf(!canUseKernel)('faults on the real kernel', () => {
     const asNobody = (...args: string[]) =>
       spawnSync(
         'setpriv',
-        ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, bin, ...args],
+        [
+          '--reuid=65534',
+          '--regid=65534',
+          '--clear-groups',
+          '--inh-caps=-all',
+          process.execPath,
+          bin,
+          ...args,
+        ],
         { encoding: 'utf8', timeout: 20000 },
       );
     const list = asNobody('list');
