@@ -259,7 +259,11 @@ export function decodeLinkMessage(bytes: Uint8Array): LinkMessage {
   return decodeLinkBody(bytes, undefined, 0, h.length, h.type, h.flags, h.seq);
 }
 
-/** Decode a link message whose header was already read (used by dumps, no copy). */
+/**
+ * Decode a link message whose header was already read (used by dumps, no
+ * copy). `_view` is not used any more (the bytes are read directly); it stays
+ * so that callers written against the earlier signature keep working.
+ */
 export function decodeLinkBody(
   buf: Uint8Array,
   _view: DataView | undefined,

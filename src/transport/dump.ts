@@ -150,9 +150,7 @@ async function dumpFiltered(
         const kind = peekLinkKind(buf, start, end);
         if (kind === undefined || !keep?.includes(kind)) return;
       }
-      out.push(
-        decodeLinkBody(buf, new DataView(buf.buffer, buf.byteOffset), start, end, h.type, h.flags, h.seq),
-      );
+      out.push(decodeLinkBody(buf, undefined, start, end, h.type, h.flags, h.seq));
     };
     let summary: DumpSummary;
     try {

@@ -43,9 +43,7 @@ export function subscribeLinks(sub: LinkSubscription): NetlinkSocket {
         if (kind === undefined || !kinds.has(kind)) return;
       }
       try {
-        sub.onLink(
-          decodeLinkBody(buf, new DataView(buf.buffer, buf.byteOffset), start, end, h.type, h.flags, h.seq),
-        );
+        sub.onLink(decodeLinkBody(buf, undefined, start, end, h.type, h.flags, h.seq));
       } catch {
         // A notification we cannot decode is skipped; the next resync corrects the state.
       }
