@@ -207,6 +207,12 @@ const HEX2: readonly string[] = Array.from({ length: 256 }, (_, i) => (i < 16 ? 
 
 /** Hardware address bytes to lowercase colon-separated hex. */
 export function formatMac(b: Uint8Array): string {
+  // Every Ethernet link reports the broadcast address: answer it without building a string.
+  if (b.byteLength === 6 && (b[0]! & b[1]! & b[2]! & b[3]! & b[4]! & b[5]!) === 0xff)
+    return 'ff:ff:ff:ff:ff:ff';
+  if (b.byteLength === 6) {
+    return `${HEX2[b[0]!]}:${HEX2[b[1]!]}:${HEX2[b[2]!]}:${HEX2[b[3]!]}:${HEX2[b[4]!]}:${HEX2[b[5]!]}`;
+  }
   let s = '';
   for (let i = 0; i < b.byteLength; i++) {
     if (i) s += ':';

@@ -249,14 +249,18 @@ export function decodeLinkMessage(bytes: Uint8Array): LinkMessage {
   if (bytes.byteLength < NLMSG_HDRLEN + IFINFOMSG_LEN) {
     throw new NetlinkParseError(`link message of ${bytes.byteLength} bytes is shorter than its headers`, 0);
   }
-  const h = readHeader(viewOf(bytes), 0);
-  if (h.length < NLMSG_HDRLEN + IFINFOMSG_LEN || h.length > bytes.byteLength) {
-    throw new NetlinkParseError(`nlmsg_len ${h.length} does not fit the ${bytes.byteLength} bytes given`, 0);
+  // nlmsghdr read byte by byte: no DataView per message.
+  const length = (bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16) | (bytes[3]! << 24)) >>> 0;
+  const type = bytes[4]! | (bytes[5]! << 8);
+  const flags = bytes[6]! | (bytes[7]! << 8);
+  const seq = (bytes[8]! | (bytes[9]! << 8) | (bytes[10]! << 16) | (bytes[11]! << 24)) >>> 0;
+  if (length < NLMSG_HDRLEN + IFINFOMSG_LEN || length > bytes.byteLength) {
+    throw new NetlinkParseError(`nlmsg_len ${length} does not fit the ${bytes.byteLength} bytes given`, 0);
   }
-  if (h.type !== RTM_NEWLINK && h.type !== RTM_DELLINK) {
-    throw new NetlinkParseError(`message type ${h.type} is not RTM_NEWLINK or RTM_DELLINK`, 4);
+  if (type !== RTM_NEWLINK && type !== RTM_DELLINK) {
+    throw new NetlinkParseError(`message type ${type} is not RTM_NEWLINK or RTM_DELLINK`, 4);
   }
-  return decodeLinkBody(bytes, undefined, 0, h.length, h.type, h.flags, h.seq);
+  return decodeLinkBody(bytes, undefined, 0, length, type, flags, seq);
 }
 
 /**
