@@ -148,7 +148,7 @@ let scratchBusy = false;
  */
 export class AttributeWriter {
   private buf: Uint8Array;
-  private view: DataView;
+  private view: DataView | undefined;
   /** Holds the shared scratch buffer (given back by {@link finish}). */
   private pooled = false;
   /** Bytes written so far. */
@@ -208,6 +208,12 @@ export class AttributeWriter {
 
   /** A DataView over the current storage (valid until the next write grows it). */
   dataView(): DataView {
+    return this.dv;
+  }
+
+  /** The view over `buf`, made when first needed. */
+  private get dv(): DataView {
+    if (!this.view) this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     return this.view;
   }
 
@@ -220,8 +226,8 @@ export class AttributeWriter {
     const padded = align4(len);
     this.reserve(padded);
     const at = this.length;
-    this.view.setUint16(at, len, true);
-    this.view.setUint16(at + 2, type, true);
+    this.dv.setUint16(at, len, true);
+    this.dv.setUint16(at + 2, type, true);
     for (let i = at + len; i < at + padded; i++) this.buf[i] = 0;
     this.length += padded;
     return at + NLA_HDRLEN;
@@ -255,9 +261,9 @@ export class AttributeWriter {
   private scalar(type: number, size: number): number {
     this.reserve(NLA_HDRLEN + 4);
     const at = this.length;
-    this.view.setUint16(at, NLA_HDRLEN + size, true);
-    this.view.setUint16(at + 2, type, true);
-    this.view.setUint32(at + NLA_HDRLEN, 0, true);
+    this.dv.setUint16(at, NLA_HDRLEN + size, true);
+    this.dv.setUint16(at + 2, type, true);
+    this.dv.setUint32(at + NLA_HDRLEN, 0, true);
     this.length += NLA_HDRLEN + 4;
     return at + NLA_HDRLEN;
   }
@@ -265,28 +271,28 @@ export class AttributeWriter {
   /** u8 attribute. */
   u8(type: number, v: number): this {
     const at = this.scalar(type, 1);
-    this.view.setUint8(at, v & 0xff);
+    this.dv.setUint8(at, v & 0xff);
     return this;
   }
 
   /** u16 attribute, host (little-endian) order. */
   u16(type: number, v: number): this {
     const at = this.scalar(type, 2);
-    this.view.setUint16(at, v, true);
+    this.dv.setUint16(at, v, true);
     return this;
   }
 
   /** u32 attribute, host (little-endian) order. */
   u32(type: number, v: number): this {
     const at = this.scalar(type, 4);
-    this.view.setUint32(at, v >>> 0, true);
+    this.dv.setUint32(at, v >>> 0, true);
     return this;
   }
 
   /** s32 attribute, host order. */
   s32(type: number, v: number): this {
     const at = this.scalar(type, 4);
-    this.view.setInt32(at, v, true);
+    this.dv.setInt32(at, v, true);
     return this;
   }
 
@@ -320,8 +326,8 @@ export class AttributeWriter {
     this.reserve(NLA_HDRLEN);
     this.length += NLA_HDRLEN;
     fill(this);
-    this.view.setUint16(at, this.length - at, true);
-    this.view.setUint16(at + 2, type, true);
+    this.dv.setUint16(at, this.length - at, true);
+    this.dv.setUint16(at + 2, type, true);
     return this;
   }
 
@@ -338,10 +344,12 @@ export class AttributeWriter {
     if (n <= 512) for (let i = 0; i < n; i++) out[i] = src[i]!;
     else out.set(src.subarray(0, n));
     if (this.pooled) {
-      // Off the scratch buffer: the next write grows into a buffer of its own.
+      // Off the scratch buffer: the next write grows into a buffer of its own
+      // (`out` is exactly full, so any write reallocates); the view is made
+      // only if someone asks for it.
       this.release();
       this.buf = out;
-      this.view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+      this.view = undefined;
     }
     return out;
   }
