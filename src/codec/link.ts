@@ -5,7 +5,7 @@
 
 import { formatMac } from './addresses.js';
 import { type AttributeWriter, forEachAttribute, type RawAttribute } from './attributes.js';
-import { readCString, viewOf } from './bytes.js';
+import { readCString } from './bytes.js';
 import {
   IFF_RUNNING,
   IFF_UP,
@@ -37,7 +37,6 @@ import {
   RTM_NEWLINK,
 } from './constants.js';
 import { decodeTunnelInfoData, isTunnelKind } from './eoip.js';
-import { readHeader } from './header.js';
 import { NetlinkParseError } from './parse-error.js';
 import type { LinkInfo, LinkMessage, LinkStats, OperState, Tunnel } from './types.js';
 
