@@ -207,15 +207,26 @@ const HEX2: readonly string[] = Array.from({ length: 256 }, (_, i) => (i < 16 ? 
 
 /** Hardware address bytes to lowercase colon-separated hex. */
 export function formatMac(b: Uint8Array): string {
-  // Every Ethernet link reports the broadcast address: answer it without building a string.
-  if (b.byteLength === 6 && (b[0]! & b[1]! & b[2]! & b[3]! & b[4]! & b[5]!) === 0xff)
-    return 'ff:ff:ff:ff:ff:ff';
-  if (b.byteLength === 6) {
-    return `${HEX2[b[0]!]}:${HEX2[b[1]!]}:${HEX2[b[2]!]}:${HEX2[b[3]!]}:${HEX2[b[4]!]}:${HEX2[b[5]!]}`;
+  return formatMacAt(b, 0, b.byteLength);
+}
+
+/** {@link formatMac} of `b[start, end)`, read in place (no subarray). */
+export function formatMacAt(b: Uint8Array, start: number, end: number): string {
+  const n = end - start;
+  if (n === 6) {
+    const b0 = b[start]!;
+    const b1 = b[start + 1]!;
+    const b2 = b[start + 2]!;
+    const b3 = b[start + 3]!;
+    const b4 = b[start + 4]!;
+    const b5 = b[start + 5]!;
+    // Every Ethernet link reports the broadcast address: answer it without building a string.
+    if ((b0 & b1 & b2 & b3 & b4 & b5) === 0xff) return 'ff:ff:ff:ff:ff:ff';
+    return `${HEX2[b0]}:${HEX2[b1]}:${HEX2[b2]}:${HEX2[b3]}:${HEX2[b4]}:${HEX2[b5]}`;
   }
   let s = '';
-  for (let i = 0; i < b.byteLength; i++) {
-    if (i) s += ':';
+  for (let i = start; i < end; i++) {
+    if (i > start) s += ':';
     s += HEX2[b[i]!]!;
   }
   return s;

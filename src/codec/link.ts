@@ -3,7 +3,7 @@
  * Decoding keeps every attribute it does not interpret in `unknown`.
  */
 
-import { formatMac } from './addresses.js';
+import { formatMacAt } from './addresses.js';
 import { type AttributeWriter, forEachAttribute, type RawAttribute } from './attributes.js';
 import { readCString } from './bytes.js';
 import {
@@ -97,9 +97,10 @@ function u8At(buf: Uint8Array, vs: number, ve: number, what: string): number {
   return buf[vs]!;
 }
 
-function decodeStats64(v: Uint8Array, at: number): LinkStats {
-  if (v.byteLength < 80) throw new NetlinkParseError(`IFLA_STATS64 needs 80 bytes, got ${v.byteLength}`, at);
-  const u32 = (o: number) => (v[o]! | (v[o + 1]! << 8) | (v[o + 2]! << 16) | (v[o + 3]! << 24)) >>> 0;
+function decodeStats64(v: Uint8Array, vs: number, ve: number): LinkStats {
+  if (ve - vs < 80) throw new NetlinkParseError(`IFLA_STATS64 needs 80 bytes, got ${ve - vs}`, vs);
+  const u32 = (o: number) =>
+    (v[vs + o]! | (v[vs + o + 1]! << 8) | (v[vs + o + 2]! << 16) | (v[vs + o + 3]! << 24)) >>> 0;
   const u64 = (i: number) => u32(i * 8 + 4) * 0x100000000 + u32(i * 8);
   return {
     rxPackets: u64(0),
@@ -324,10 +325,10 @@ export function decodeLinkBody(
         msg.maxMtu = u32At(buf, vs, ve, 'IFLA_MAX_MTU');
         break;
       case IFLA_ADDRESS:
-        msg.address = formatMac(buf.subarray(vs, ve));
+        msg.address = formatMacAt(buf, vs, ve);
         break;
       case IFLA_BROADCAST:
-        msg.broadcast = formatMac(buf.subarray(vs, ve));
+        msg.broadcast = formatMacAt(buf, vs, ve);
         break;
       case IFLA_LINK:
         msg.link = u32At(buf, vs, ve, 'IFLA_LINK');
@@ -348,7 +349,7 @@ export function decodeLinkBody(
         msg.linkNetnsId = u32At(buf, vs, ve, 'IFLA_LINK_NETNSID') | 0;
         break;
       case IFLA_STATS64:
-        msg.stats = decodeStats64(buf.subarray(vs, ve), vs);
+        msg.stats = decodeStats64(buf, vs, ve);
         break;
       case IFLA_LINKINFO:
         msg.linkInfo = decodeLinkInfo(buf, vs, ve);
