@@ -171,8 +171,7 @@ export class EoipClient {
 
   /** The tunnel `target`, or undefined when no interface has that name/index. Throws NotATunnelError for other kinds. */
   async getTunnel(target: TunnelTarget, opts?: OperationOptions): Promise<Tunnel | undefined> {
-    if (typeof target === 'string') checkInterfaceName('target', target);
-    else checkLinkRef('target', target);
+    checkLinkRef('target', target);
     const link = await this.getLink(target, opts);
     if (!link) return undefined;
     if (!link.tunnel) throw new NotATunnelError(link.name ?? targetLabel(target), link.linkInfo?.kind);
@@ -326,8 +325,7 @@ export class EoipClient {
     operation: 'change' | 'delete',
     opts?: OperationOptions,
   ): Promise<Tunnel> {
-    if (typeof target === 'string') checkInterfaceName('target', target);
-    else checkLinkRef('target', target);
+    checkLinkRef('target', target);
     const link = await this.getLink(target, opts);
     if (!link) {
       throw new LinkNotFoundError(

@@ -5,9 +5,8 @@
  * the device), so a change is run by a short-lived child process that nsenter
  * places in the namespace. The calling process never leaves its own.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Tunnel } from '../codec/types.js';
+import { childScriptArgs } from '../transport/child-script.js';
 import * as errors from './errors.js';
 import type { TunnelPatch } from './types.js';
 
@@ -59,17 +58,6 @@ export function decodeError(enc: EncodedError): Error {
   return e;
 }
 
-/** The child script next to this module: the built one, or the TypeScript source under tsx. */
-function childCommand(): string[] {
-  const here = new URL('.', import.meta.url);
-  for (const name of ['netns-child.cjs', 'netns-child.js']) {
-    const p = fileURLToPath(new URL(name, here));
-    if (existsSync(p)) return [p];
-  }
-  const ts = fileURLToPath(new URL('netns-child.ts', here));
-  return ['--import', 'tsx', ts];
-}
-
 /** What the child answers: the changed tunnel, or the planned request's bytes in hex. */
 export type NetnsChildAnswer =
   | { ok: true; tunnel?: Tunnel; planHex?: string; interface?: string }
@@ -87,10 +75,14 @@ export async function changeInNetns(
   // Loaded on use: only changes in another namespace need a child process.
   const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
-    const child = spawn('nsenter', [`--net=${path}`, '--', process.execPath, ...childCommand()], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      ...(signal ? { signal } : {}),
-    });
+    const child = spawn(
+      'nsenter',
+      [`--net=${path}`, '--', process.execPath, ...childScriptArgs(import.meta.url, 'netns-child')],
+      {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        ...(signal ? { signal } : {}),
+      },
+    );
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => {

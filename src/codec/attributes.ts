@@ -4,7 +4,7 @@
  * NLA_F_NET_BYTEORDER type bits; writing never sets them, as the kernel's
  * own tools do for rtnetlink.
  */
-import { align4, readCString, utf8, viewOf } from './bytes.js';
+import { align4, readCString, u32le, utf8, viewOf } from './bytes.js';
 import { NLA_F_NESTED, NLA_F_NET_BYTEORDER, NLA_HDRLEN, NLA_TYPE_MASK } from './constants.js';
 import { NetlinkParseError } from './parse-error.js';
 
@@ -78,6 +78,21 @@ function need(value: Uint8Array, size: number, what: string, offset: number): Da
     throw new NetlinkParseError(`${what} needs ${size} bytes, got ${value.byteLength}`, offset);
   }
   return viewOf(value);
+}
+
+/**
+ * The u32 value of the attribute at `b[vs, ve)`, read in place; a value
+ * shorter than 4 bytes throws NetlinkParseError naming `what` at offset `at`.
+ */
+export function attrU32(b: Uint8Array, vs: number, ve: number, what: string, at = vs): number {
+  if (ve - vs < 4) throw new NetlinkParseError(`${what} needs 4 bytes, got ${ve - vs}`, at);
+  return u32le(b, vs);
+}
+
+/** The u8 value of the attribute at `b[vs, ve)`, like {@link attrU32}. */
+export function attrU8(b: Uint8Array, vs: number, ve: number, what: string, at = vs): number {
+  if (ve - vs < 1) throw new NetlinkParseError(`${what} needs 1 bytes, got ${ve - vs}`, at);
+  return b[vs]!;
 }
 
 /** Typed readers of attribute values; each checks the length first. */

@@ -5,6 +5,16 @@ export function viewOf(b: Uint8Array): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
 }
 
+/** u16, little-endian (host order on the machines netlink runs on), at `b[at]`. */
+export function u16le(b: Uint8Array, at: number): number {
+  return b[at]! | (b[at + 1]! << 8);
+}
+
+/** u32, little-endian, at `b[at]`: read in place, without a DataView. */
+export function u32le(b: Uint8Array, at: number): number {
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
+}
+
 /** Round `n` up to the netlink alignment of 4 bytes. */
 export function align4(n: number): number {
   return (n + 3) & ~3;

@@ -8,7 +8,7 @@
  */
 
 import { formatIPv4, formatIPv6, writeIPv4, writeIPv6 } from './addresses.js';
-import { type AttributeWriter, forEachAttribute } from './attributes.js';
+import { type AttributeWriter, attrU8, attrU32, forEachAttribute } from './attributes.js';
 import {
   IFLA_EOIP_KA_INTERVAL,
   IFLA_EOIP_KA_RETRIES,
@@ -68,16 +68,6 @@ export function encodeTunnelInfoData(w: AttributeWriter, p: TunnelParams): void 
   }
 }
 
-function u32In(b: Uint8Array, vs: number, ve: number, what: string, at: number): number {
-  if (ve - vs < 4) throw new NetlinkParseError(`${what} needs 4 bytes, got ${ve - vs}`, at);
-  return (b[vs]! | (b[vs + 1]! << 8) | (b[vs + 2]! << 16) | (b[vs + 3]! << 24)) >>> 0;
-}
-
-function u8In(b: Uint8Array, vs: number, ve: number, what: string, at: number): number {
-  if (ve - vs < 1) throw new NetlinkParseError(`${what} needs 1 bytes, got ${ve - vs}`, at);
-  return b[vs]!;
-}
-
 /**
  * Read a tunnel's IFLA_INFO_DATA. Missing attributes read as 0 / the
  * unspecified address, as the driver treats them; missing keepalive reads as `null`.
@@ -108,10 +98,10 @@ export function decodeTunnelInfoData(kind: TunnelKind, data: Uint8Array | undefi
       const at = base + vs;
       switch (type) {
         case IFLA_GRE_LINK:
-          p.link = u32In(data, vs, ve, 'IFLA_GRE_LINK', at);
+          p.link = attrU32(data, vs, ve, 'IFLA_GRE_LINK', at);
           break;
         case IFLA_GRE_IKEY:
-          p.tunnelId = u32In(data, vs, ve, 'IFLA_GRE_IKEY', at);
+          p.tunnelId = attrU32(data, vs, ve, 'IFLA_GRE_IKEY', at);
           break;
         case IFLA_GRE_LOCAL:
         case IFLA_GRE_REMOTE: {
@@ -125,16 +115,16 @@ export function decodeTunnelInfoData(kind: TunnelKind, data: Uint8Array | undefi
           break;
         }
         case IFLA_GRE_TTL:
-          p.ttl = u8In(data, vs, ve, 'IFLA_GRE_TTL', at);
+          p.ttl = attrU8(data, vs, ve, 'IFLA_GRE_TTL', at);
           break;
         case IFLA_GRE_TOS:
-          p.tos = u8In(data, vs, ve, 'IFLA_GRE_TOS', at);
+          p.tos = attrU8(data, vs, ve, 'IFLA_GRE_TOS', at);
           break;
         case IFLA_EOIP_KA_INTERVAL:
-          kaInterval = u32In(data, vs, ve, 'IFLA_EOIP_KA_INTERVAL', at);
+          kaInterval = attrU32(data, vs, ve, 'IFLA_EOIP_KA_INTERVAL', at);
           break;
         case IFLA_EOIP_KA_RETRIES:
-          kaRetries = u8In(data, vs, ve, 'IFLA_EOIP_KA_RETRIES', at);
+          kaRetries = attrU8(data, vs, ve, 'IFLA_EOIP_KA_RETRIES', at);
           break;
       }
     },

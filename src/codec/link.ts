@@ -4,8 +4,8 @@
  */
 
 import { formatMacAt } from './addresses.js';
-import { type AttributeWriter, forEachAttribute, type RawAttribute } from './attributes.js';
-import { readCString } from './bytes.js';
+import { type AttributeWriter, attrU8, attrU32, forEachAttribute, type RawAttribute } from './attributes.js';
+import { readCString, u16le, u32le } from './bytes.js';
 import {
   IFF_RUNNING,
   IFF_UP,
@@ -85,23 +85,9 @@ export function operStateName(n: number): OperState {
   return OPER_STATES[n] ?? 'unknown';
 }
 
-/** u32 attribute value at `buf[vs, ve)`, host order, read in place. */
-function u32At(buf: Uint8Array, vs: number, ve: number, what: string): number {
-  if (ve - vs < 4) throw new NetlinkParseError(`${what} needs 4 bytes, got ${ve - vs}`, vs);
-  return (buf[vs]! | (buf[vs + 1]! << 8) | (buf[vs + 2]! << 16) | (buf[vs + 3]! << 24)) >>> 0;
-}
-
-/** u8 attribute value at `buf[vs, ve)`, read in place. */
-function u8At(buf: Uint8Array, vs: number, ve: number, what: string): number {
-  if (ve - vs < 1) throw new NetlinkParseError(`${what} needs 1 bytes, got ${ve - vs}`, vs);
-  return buf[vs]!;
-}
-
 function decodeStats64(v: Uint8Array, vs: number, ve: number): LinkStats {
   if (ve - vs < 80) throw new NetlinkParseError(`IFLA_STATS64 needs 80 bytes, got ${ve - vs}`, vs);
-  const u32 = (o: number) =>
-    (v[vs + o]! | (v[vs + o + 1]! << 8) | (v[vs + o + 2]! << 16) | (v[vs + o + 3]! << 24)) >>> 0;
-  const u64 = (i: number) => u32(i * 8 + 4) * 0x100000000 + u32(i * 8);
+  const u64 = (i: number) => u32le(v, vs + i * 8 + 4) * 0x100000000 + u32le(v, vs + i * 8);
   return {
     rxPackets: u64(0),
     txPackets: u64(1),
@@ -250,10 +236,10 @@ export function decodeLinkMessage(bytes: Uint8Array): LinkMessage {
     throw new NetlinkParseError(`link message of ${bytes.byteLength} bytes is shorter than its headers`, 0);
   }
   // nlmsghdr read byte by byte: no DataView per message.
-  const length = (bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16) | (bytes[3]! << 24)) >>> 0;
-  const type = bytes[4]! | (bytes[5]! << 8);
-  const flags = bytes[6]! | (bytes[7]! << 8);
-  const seq = (bytes[8]! | (bytes[9]! << 8) | (bytes[10]! << 16) | (bytes[11]! << 24)) >>> 0;
+  const length = u32le(bytes, 0);
+  const type = u16le(bytes, 4);
+  const flags = u16le(bytes, 6);
+  const seq = u32le(bytes, 8);
   if (length < NLMSG_HDRLEN + IFINFOMSG_LEN || length > bytes.byteLength) {
     throw new NetlinkParseError(`nlmsg_len ${length} does not fit the ${bytes.byteLength} bytes given`, 0);
   }
@@ -290,17 +276,17 @@ export function decodeLinkBody(
   msg.messageFlags = messageFlags;
   msg.seq = seq;
   msg.family = buf[i0]!;
-  msg.deviceType = buf[i0 + 2]! | (buf[i0 + 3]! << 8);
-  msg.index = buf[i0 + 4]! | (buf[i0 + 5]! << 8) | (buf[i0 + 6]! << 16) | (buf[i0 + 7]! << 24);
-  msg.flags = (buf[i0 + 8]! | (buf[i0 + 9]! << 8) | (buf[i0 + 10]! << 16) | (buf[i0 + 11]! << 24)) >>> 0;
-  msg.change = (buf[i0 + 12]! | (buf[i0 + 13]! << 8) | (buf[i0 + 14]! << 16) | (buf[i0 + 15]! << 24)) >>> 0;
+  msg.deviceType = u16le(buf, i0 + 2);
+  msg.index = u32le(buf, i0 + 4) | 0; // ifi_index is signed
+  msg.flags = u32le(buf, i0 + 8);
+  msg.change = u32le(buf, i0 + 12);
   let infoStart = -1;
   // The attribute walk of forEachAttribute, inlined: a callback per attribute
   // (some 40 per link) was the largest part of the decode time.
   let off = start + NLMSG_HDRLEN + IFINFOMSG_LEN;
   while (end - off >= NLA_HDRLEN) {
-    const len = buf[off]! | (buf[off + 1]! << 8);
-    const type = (buf[off + 2]! | (buf[off + 3]! << 8)) & NLA_TYPE_MASK;
+    const len = u16le(buf, off);
+    const type = u16le(buf, off + 2) & NLA_TYPE_MASK;
     if (len < NLA_HDRLEN) {
       throw new NetlinkParseError(`attribute length ${len} is below the attribute header size`, off);
     }
@@ -316,13 +302,13 @@ export function decodeLinkBody(
         msg.name = readCString(buf, vs, ve);
         break;
       case IFLA_MTU:
-        msg.mtu = u32At(buf, vs, ve, 'IFLA_MTU');
+        msg.mtu = attrU32(buf, vs, ve, 'IFLA_MTU');
         break;
       case IFLA_MIN_MTU:
-        msg.minMtu = u32At(buf, vs, ve, 'IFLA_MIN_MTU');
+        msg.minMtu = attrU32(buf, vs, ve, 'IFLA_MIN_MTU');
         break;
       case IFLA_MAX_MTU:
-        msg.maxMtu = u32At(buf, vs, ve, 'IFLA_MAX_MTU');
+        msg.maxMtu = attrU32(buf, vs, ve, 'IFLA_MAX_MTU');
         break;
       case IFLA_ADDRESS:
         msg.address = formatMacAt(buf, vs, ve);
@@ -331,22 +317,22 @@ export function decodeLinkBody(
         msg.broadcast = formatMacAt(buf, vs, ve);
         break;
       case IFLA_LINK:
-        msg.link = u32At(buf, vs, ve, 'IFLA_LINK');
+        msg.link = attrU32(buf, vs, ve, 'IFLA_LINK');
         break;
       case IFLA_MASTER:
-        msg.master = u32At(buf, vs, ve, 'IFLA_MASTER');
+        msg.master = attrU32(buf, vs, ve, 'IFLA_MASTER');
         break;
       case IFLA_OPERSTATE:
-        msg.operState = operStateName(u8At(buf, vs, ve, 'IFLA_OPERSTATE'));
+        msg.operState = operStateName(attrU8(buf, vs, ve, 'IFLA_OPERSTATE'));
         break;
       case IFLA_CARRIER:
-        msg.carrier = u8At(buf, vs, ve, 'IFLA_CARRIER') !== 0;
+        msg.carrier = attrU8(buf, vs, ve, 'IFLA_CARRIER') !== 0;
         break;
       case IFLA_TXQLEN:
-        msg.txQueueLength = u32At(buf, vs, ve, 'IFLA_TXQLEN');
+        msg.txQueueLength = attrU32(buf, vs, ve, 'IFLA_TXQLEN');
         break;
       case IFLA_LINK_NETNSID:
-        msg.linkNetnsId = u32At(buf, vs, ve, 'IFLA_LINK_NETNSID') | 0;
+        msg.linkNetnsId = attrU32(buf, vs, ve, 'IFLA_LINK_NETNSID') | 0;
         break;
       case IFLA_STATS64:
         msg.stats = decodeStats64(buf, vs, ve);

@@ -4,12 +4,11 @@
  */
 
 import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { RTM_DELLINK, RTM_NEWLINK, RTNLGRP_LINK } from '../codec/constants.js';
 import { decodeLinkBody, peekLinkKind } from '../codec/link.js';
 import type { LinkMessage } from '../codec/types.js';
+import { childScriptArgs } from './child-script.js';
 import { SocketError } from './errors.js';
 import { NetlinkSocket } from './socket.js';
 
@@ -68,15 +67,6 @@ export interface IsolatedHandle {
   ready: Promise<void>;
 }
 
-function childCommand(): string[] {
-  const here = new URL('.', import.meta.url);
-  for (const name of ['events-child.cjs', 'events-child.js']) {
-    const p = fileURLToPath(new URL(name, here));
-    if (existsSync(p)) return [p];
-  }
-  return ['--import', 'tsx', fileURLToPath(new URL('events-child.ts', here))];
-}
-
 /**
  * Read link events in a separate process that forwards them over IPC. The
  * `netlink` package's native layer aborts its process when the kernel reports
@@ -102,7 +92,7 @@ export function subscribeLinksIsolated(sub: IsolatedSubscription): IsolatedHandl
     'node:child_process',
   ) as typeof import('node:child_process');
   const start = () => {
-    const node = [process.execPath, ...childCommand()];
+    const node = [process.execPath, ...childScriptArgs(import.meta.url, 'events-child')];
     const [cmd, ...args] = sub.netnsPath ? ['nsenter', `--net=${sub.netnsPath}`, '--', ...node] : node;
     const env = { ...process.env, EOIP_EVENTS_RCVBUF: String(sub.recvBufferSize ?? 4 * 1024 * 1024) };
     const c = spawn(cmd!, args, {

@@ -3,7 +3,13 @@
  * layer the tunnel API stands on, also usable directly to manage the bridges
  * and underlay devices a tunnel attaches to.
  */
-import { NLM_F_ACK, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST } from '../codec/constants.js';
+import {
+  NLM_F_ACK,
+  NLM_F_CREATE,
+  NLM_F_EXCL,
+  NLM_F_REQUEST,
+  RTEXT_FILTER_SKIP_STATS,
+} from '../codec/constants.js';
 import { Errno } from '../codec/errno.js';
 import { decodeLinkMessage, type LinkRequestBody } from '../codec/link.js';
 import {
@@ -40,7 +46,7 @@ export async function getLink(
       (seq) =>
         buildGetLinkRequest(seq, sel, {
           ...(opts.targetNsid !== undefined ? { targetNsid: opts.targetNsid } : {}),
-          ...(opts.stats === false ? { extMask: 1 << 3 } : {}),
+          ...(opts.stats === false ? { extMask: RTEXT_FILTER_SKIP_STATS } : {}),
         }),
       Object.assign({}, opts, { operation: opts.operation ?? 'get' }),
     );
