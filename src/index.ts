@@ -65,6 +65,7 @@ export {
   changeTunnel,
   createTunnel,
   deleteTunnel,
+  deleteTunnels,
   getTunnel,
   listTunnels,
   type OneShotOptions,
@@ -132,6 +133,7 @@ export {
   type TunnelLinkExtras,
 } from './codec/requests.js';
 export type { LinkInfo, LinkMessage } from './codec/types.js';
+export { type DeleteLinksOptions, deleteLinks, type LinkSummary } from './transport/bulk-delete.js';
 export type { DumpLinksRequest } from './transport/dump.js';
 // Generic link layer (bridges, underlay devices, …) and the socket under it
 export {

@@ -15,6 +15,7 @@ import {
   type TunnelLinkExtras,
 } from '../codec/requests.js';
 import type { LinkMessage, Tunnel, TunnelKind, TunnelParams } from '../codec/types.js';
+import { deleteLinks } from '../transport/bulk-delete.js';
 import { asKernelError, dumpLinks, dumpLinksOfKinds } from '../transport/dump.js';
 import { deleteLink, getLink } from '../transport/links.js';
 import { type NetnsHandle, openNetns } from '../transport/netns.js';
@@ -510,6 +511,35 @@ export class EoipClient {
           );
         }
         throw e;
+      },
+    );
+  }
+
+  /**
+   * Delete many tunnels; resolves with one result per target, in order (like
+   * `Promise.allSettled`): a missing one is a LinkNotFoundError, a link of
+   * another kind a NotATunnelError, and neither stops the others. The kernel
+   * removes them together, behind one wait instead of one per tunnel (1,000
+   * tunnels: well under a second instead of ~16 s): see {@link deleteLinks}.
+   * Every target is checked before anything is sent.
+   */
+  async deleteTunnels(
+    targets: readonly TunnelTarget[],
+    opts?: OperationOptions,
+  ): Promise<PromiseSettledResult<void>[]> {
+    if (!Array.isArray(targets))
+      throw new InvalidArgumentError('targets', targets, 'an array of names or ifindexes');
+    targets.forEach((t, i) => {
+      checkLinkRef(`targets[${i}]`, t);
+    });
+    return deleteLinks(
+      this.sock,
+      targets.map((t) => (typeof t === 'number' ? { index: t } : { name: t })),
+      {
+        ...this.req(opts, 'delete'),
+        ...this.nsid,
+        check: (l) =>
+          l.kind !== undefined && isTunnelKind(l.kind) ? undefined : new NotATunnelError(l.name, l.kind),
       },
     );
   }

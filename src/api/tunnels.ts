@@ -76,6 +76,23 @@ export function deleteTunnel(target: TunnelTarget, opts?: OneShotOptions): Promi
   return withClient(opts, (c) => c.deleteTunnel(target, opts));
 }
 
+/**
+ * Delete many tunnels at once; one result per target, in order (see
+ * {@link EoipClient.deleteTunnels}).
+ *
+ * @example
+ * ```ts
+ * const results = await deleteTunnels(['eoip-a', 'eoip-b', 'eoip-c']);
+ * results.forEach((r, i) => { if (r.status === 'rejected') console.error(i, r.reason.message); });
+ * ```
+ */
+export function deleteTunnels(
+  targets: readonly TunnelTarget[],
+  opts?: OneShotOptions,
+): Promise<PromiseSettledResult<void>[]> {
+  return withClient(opts, (c) => c.deleteTunnels(targets, opts));
+}
+
 /** Check and build a create request without sending it (a dry run). */
 export function planCreateTunnel(spec: TunnelSpec, opts?: OneShotOptions): Promise<PlannedRequest> {
   return withClient(opts, (c) => c.planCreateTunnel(spec, opts));

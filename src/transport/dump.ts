@@ -136,7 +136,8 @@ async function dumpFiltered(
     // socket of its own and close it right there: the kernel then never
     // builds the rest (on a host with 10,000 links, ~11 MB it would send).
     const early = noneIfUnfiltered && sock instanceof NetlinkSocket;
-    const via: NetlinkTransport = early ? NetlinkSocket.open() : sock;
+    // (Fixed 32 KiB reads: a socket that reads one datagram has nothing to gain from priming.)
+    const via: NetlinkTransport = early ? NetlinkSocket.open({ datagramSize: 32 * 1024 }) : sock;
     const out: LinkMessage[] = [];
     let unfiltered = false;
     const visit = (h: NetlinkHeader, buf: Uint8Array, start: number, end: number) => {

@@ -7,14 +7,18 @@
 import { createRequire } from 'node:module';
 import type { RawNetlinkSocket as RawSocketType } from 'netlink';
 import {
+  IFINFOMSG_LEN,
   NETLINK_ROUTE,
+  NLM_F_ACK,
   NLM_F_DUMP_FILTERED,
   NLM_F_DUMP_INTR,
+  NLM_F_REQUEST,
   NLMSG_DONE,
   NLMSG_ERROR,
   NLMSG_HDRLEN,
   NLMSG_NOOP,
   NLMSG_OVERRUN,
+  RTM_GETLINK,
 } from '../codec/constants.js';
 import { decodeErrorPayload, type ExtendedAck } from '../codec/error.js';
 import { forEachMessage, type NetlinkHeader } from '../codec/header.js';
@@ -31,10 +35,11 @@ export interface SocketOptions {
   /** SO_RCVBUF in bytes. Event sockets want a large one to survive bursts (default 1 MiB). */
   recvBufferSize?: number;
   /**
-   * Largest datagram read at once (default 32 KiB: the kernel sizes dump
-   * datagrams to the reader's buffer, up to 32 KiB). The native layer
-   * allocates and clears this much for every datagram, even a 36-byte ACK,
-   * so larger costs CPU for nothing.
+   * Receive buffer per datagram, in bytes. 0 (the default) reads each
+   * datagram into a buffer of exactly its size, found by peeking first: a
+   * 36-byte ACK costs 36 bytes. A positive size reads into a fresh buffer of
+   * that many bytes every time (the native layer allocates and clears it even
+   * for an ACK) and fails a request whose answer does not fit.
    */
   datagramSize?: number;
   /** Multicast groups to join (e.g. RTNLGRP_LINK for link events). */
@@ -85,6 +90,8 @@ export interface DumpSummary {
   interrupted: boolean;
   /** True when the kernel applied the requested filter (NLM_F_DUMP_FILTERED on the messages). */
   filtered: boolean;
+  /** Datagrams the messages arrived in (the kernel packs a dump into datagrams of up to 32 KiB). */
+  datagrams: number;
 }
 
 type Mode = 'ack' | 'reply' | 'dump';
@@ -100,6 +107,8 @@ interface Pending {
   reject: (e: unknown) => void;
   visit?: DumpVisitor;
   summary?: DumpSummary;
+  /** For dumps: the number of the datagram that carried the last message. */
+  lastDatagram?: number;
   /** A dump that was abandoned (abort/timeout): its messages are dropped until NLMSG_DONE. */
   draining?: boolean;
   /** For 'ack': the message the kernel echoed (NLM_F_ECHO), if any. */
@@ -107,6 +116,29 @@ interface Pending {
   /** Starts the timeout: when the request is handed to the kernel, not while it waits for a slot. */
   armTimer: () => void;
   cleanup: () => void;
+}
+
+/** Bytes of the request whose refusal primes the dump size (its NLMSG_ERROR echoes it whole). */
+const PRIME_BYTES = 32 * 1024;
+/** An attribute type RTM_GETLINK does not know (above IFLA_MAX for years to come). */
+const PRIME_ATTR_TYPE = 0x3fff;
+
+/**
+ * RTM_GETLINK with ifindex 0, no name and one 32 KiB attribute of an unknown
+ * type: the kernel refuses it (EINVAL) before looking anything up.
+ */
+function primeRequest(seq: number): Uint8Array {
+  const m = new Uint8Array(PRIME_BYTES);
+  const v = new DataView(m.buffer);
+  v.setUint32(0, PRIME_BYTES, true);
+  v.setUint16(4, RTM_GETLINK, true);
+  v.setUint16(6, NLM_F_REQUEST | NLM_F_ACK, true);
+  v.setUint32(8, seq, true);
+  // ifinfomsg: all zero. Then the attribute, filling the rest.
+  const at = NLMSG_HDRLEN + IFINFOMSG_LEN;
+  v.setUint16(at, PRIME_BYTES - at, true);
+  v.setUint16(at + 2, PRIME_ATTR_TYPE, true);
+  return m;
 }
 
 let rawCtor: (new (protocol: number, options?: object) => RawSocketType) | undefined;
@@ -158,17 +190,24 @@ export class NetlinkSocket implements NetlinkTransport {
   private readonly keepAlive: boolean;
   private readonly onEvent: SocketOptions['onEvent'];
   private readonly onEventError: SocketOptions['onEventError'];
+  /** Datagrams read so far (tells dumps how many datagrams they took). */
+  private received = 0;
+  /** Reads datagrams at their exact size (see {@link SocketOptions.datagramSize}). */
+  private readonly peeking: boolean;
+  /** The kernel was shown a 32 KiB read, so that it packs dumps into 32 KiB datagrams. */
+  private primed = false;
   /** The port id the kernel knows this socket by. */
   readonly port: number;
 
   private constructor(opts: SocketOptions) {
     const Raw = loadRawSocket();
     this.raw = new Raw(NETLINK_ROUTE, {
-      messagePeeking: false,
-      msgBufferSize: opts.datagramSize ?? 32 * 1024,
+      messagePeeking: !opts.datagramSize,
+      msgBufferSize: opts.datagramSize || 32 * 1024,
       recvBufferSize: opts.recvBufferSize ?? 1024 * 1024,
     });
     this.port = this.raw.address().port;
+    this.peeking = !opts.datagramSize;
     this.onEvent = opts.onEvent;
     this.onEventError = opts.onEventError;
     this.keepAlive = opts.keepAlive ?? false;
@@ -253,7 +292,24 @@ export class NetlinkSocket implements NetlinkTransport {
     visit: DumpVisitor,
     opts: RequestOptions = {},
   ): Promise<DumpSummary> {
+    if (this.peeking && !this.primed && !this.closed) this.primeDumpSize();
     return this.start('dump', build, opts, visit) as Promise<DumpSummary>;
+  }
+
+  /**
+   * The kernel sizes each dump datagram to the largest read the socket has
+   * done (up to 32 KiB). Reads sized to each datagram never grow past the
+   * first small one, so every dump would come in ~4 KiB datagrams, ten times
+   * as many. One read of 32 KiB fixes that for the socket's lifetime: a
+   * request the kernel refuses comes back whole inside its NLMSG_ERROR, so a
+   * 32 KiB RTM_GETLINK naming no link (EINVAL, nothing looked up) makes one.
+   * Queued ahead of the first dump.
+   */
+  private primeDumpSize(): void {
+    this.primed = true;
+    this.start('ack', primeRequest, { operation: 'prime', timeout: 0 }).catch(() => {
+      // Refused, as intended; a lost answer only means smaller datagrams.
+    });
   }
 
   private start(
@@ -294,7 +350,7 @@ export class NetlinkSocket implements NetlinkTransport {
       };
       if (visit) {
         entry.visit = visit;
-        entry.summary = { messages: 0, interrupted: false, filtered: false };
+        entry.summary = { messages: 0, interrupted: false, filtered: false, datagrams: 0 };
       }
       const abandon = (err: Error) => {
         if (this.pending.get(seq) !== entry || entry.draining) return;
@@ -348,7 +404,12 @@ export class NetlinkSocket implements NetlinkTransport {
           i++;
           continue;
         }
-        // A dump goes alone: the kernel starts it and answers it over many datagrams.
+        // A dump goes alone: the kernel starts it and answers it over many
+        // datagrams. Requests queued before it leave first, in order.
+        if (batch.length > 0) {
+          this.transmit(batch.splice(0));
+          bytes = 0;
+        }
         this.queue.splice(i, 1);
         this.mark(e);
         this.transmit([e]);
@@ -419,6 +480,7 @@ export class NetlinkSocket implements NetlinkTransport {
   }
 
   private receive(datagram: Uint8Array): void {
+    this.received++;
     try {
       forEachMessage(datagram, (h, start, end) => this.dispatch(h, datagram, start, end));
     } catch (e) {
@@ -472,6 +534,10 @@ export class NetlinkSocket implements NetlinkTransport {
       }
       if (h.flags & NLM_F_DUMP_FILTERED) s.filtered = true;
       s.messages++;
+      if (p.lastDatagram !== this.received) {
+        p.lastDatagram = this.received;
+        s.datagrams++;
+      }
       if (p.visit) {
         try {
           p.visit(h, datagram, start, end);

@@ -90,6 +90,8 @@ describe.skipIf(!canUseKernel)('faults on the real kernel', () => {
     const dist = fileURLToPath(new URL('../../dist/index.js', import.meta.url));
     if (!existsSync(dist)) throw new Error('build first (npm test builds dist/)');
     const script = fileURLToPath(new URL('./fixtures/unprivileged.mjs', import.meta.url));
+    for (const b of ['npbulk1', 'npbulk2'])
+      execFileSync('ip', ['link', 'add', b, 'group', '3', 'type', 'bridge']);
     const r = spawnSync(
       'setpriv',
       ['--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, script],
@@ -108,6 +110,21 @@ describe.skipIf(!canUseKernel)('faults on the real kernel', () => {
     expect(out.create.hint).toContain('CAP_NET_ADMIN');
     expect(out.bridge).toMatchObject({ name: 'PermissionError', errno: 1 });
     expect(linkNames()).not.toContain('npbr');
+    expect(out.bulk).toEqual([
+      { name: 'PermissionError', errno: 1 },
+      { name: 'PermissionError', errno: 1 },
+    ]);
+    const bulk = JSON.parse(
+      execFileSync('ip', ['-j', '-d', 'link', 'show', 'group', '3'], { encoding: 'utf8' }),
+    );
+    // (ip -j prints an empty object for each link outside the group.)
+    expect(
+      bulk
+        .map((l: { ifname?: string }) => l.ifname)
+        .filter(Boolean)
+        .sort(),
+    ).toEqual(['npbulk1', 'npbulk2']);
+    for (const b of ['npbulk1', 'npbulk2']) execFileSync('ip', ['link', 'del', b]);
   });
 
   it('the eoip command without CAP_NET_ADMIN: list exits 0, add exits 2 with the permission hint', () => {

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AttributeWriter } from '../../src/codec/attributes.js';
-import { IFLA_IFNAME } from '../../src/codec/constants.js';
+import { IFLA_IFNAME, RTEXT_FILTER_SKIP_STATS } from '../../src/codec/constants.js';
+import { buildDumpLinksRequest } from '../../src/codec/requests.js';
 import {
   KernelError,
   LinkExistsError,
@@ -133,6 +134,24 @@ describe.skipIf(!canUseKernel)('generic link layer on the real kernel', () => {
     try {
       const all = await dumpLinks(sock, { stats: false });
       expect(all.length).toBeGreaterThanOrEqual(1000);
+      // A fresh socket's very first dump already comes in 32 KiB datagrams
+      // (~1 KiB per link: 20+ links each), not in the ~4 KiB ones the kernel
+      // uses for a reader that never read more than that (3 links each).
+      const fresh = NetlinkSocket.open();
+      const small = NetlinkSocket.open({ datagramSize: 4096 });
+      try {
+        const noop = () => undefined;
+        const req = (seq: number) => buildDumpLinksRequest(seq, { extMask: RTEXT_FILTER_SKIP_STATS });
+        const big = await fresh.dump(req, noop);
+        const four = await small.dump(req, noop);
+        expect(big.messages).toBe(all.length);
+        expect(four.messages).toBe(all.length);
+        expect(big.datagrams).toBeLessThanOrEqual(Math.ceil(big.messages / 15));
+        expect(four.datagrams).toBeGreaterThanOrEqual(Math.floor(four.messages / 4));
+      } finally {
+        fresh.close();
+        small.close();
+      }
       const only = await dumpLinks(sock, { kind: 'vxlan' });
       expect(only.map((l) => l.name)).toEqual([vx]);
       expect(only[0]!.messageFlags & 0x20).toBe(0x20);

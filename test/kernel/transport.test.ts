@@ -6,11 +6,12 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { NLM_F_REQUEST } from '../../src/codec/constants.js';
-import { buildNewLinkRequest } from '../../src/codec/requests.js';
+import { decodeLinkMessage } from '../../src/codec/link.js';
+import { buildDumpLinksRequest, buildNewLinkRequest, CREATE_FLAGS } from '../../src/codec/requests.js';
 import { AbortedError, SocketClosedError, TimeoutError } from '../../src/transport/errors.js';
-import { dumpLinks, getLink } from '../../src/transport/links.js';
+import { deleteLink, dumpLinks, getLink } from '../../src/transport/links.js';
 import { NetlinkSocket } from '../../src/transport/socket.js';
-import { canUseKernel } from './helpers.js';
+import { canUseKernel, uniqueName } from './helpers.js';
 
 /** A change of lo's MTU to its current value without NLM_F_ACK: the kernel sends nothing back. */
 const silent = (seq: number) => buildNewLinkRequest(seq, NLM_F_REQUEST, { index: 1, mtu: 65536 });
@@ -136,6 +137,46 @@ describe.skipIf(!canUseKernel)('batching', () => {
       expect(messages).toBe(200);
       expect(calls).toBeLessThanOrEqual(20);
     } finally {
+      sock.close();
+    }
+  });
+});
+
+describe.skipIf(!canUseKernel)('order', () => {
+  it('a request started before a dump reaches the kernel before it', async () => {
+    const sock = NetlinkSocket.open();
+    const name = uniqueName('ord');
+    // What reaches sendmsg, in order: the message type of each request.
+    const raw = (sock as unknown as { raw: { send: (...a: unknown[]) => void } }).raw;
+    const send = raw.send.bind(raw);
+    const types: number[] = [];
+    raw.send = (data: unknown, ...rest: unknown[]) => {
+      for (const m of Array.isArray(data) ? data : [data]) types.push((m as Uint8Array)[4]!);
+      send(data, ...rest);
+    };
+    try {
+      // The first dump primes the socket (see the datagram test); then watch.
+      await sock.dump(
+        (seq) => buildDumpLinksRequest(seq, { kind: 'bridge' }),
+        () => undefined,
+      );
+      types.length = 0;
+      // Queued in this order, no await in between: the dump must already see the bridge.
+      const made = sock.ack((seq) => buildNewLinkRequest(seq, CREATE_FLAGS, { name, kind: 'bridge' }));
+      const names: string[] = [];
+      const listed = sock.dump(
+        (seq) => buildDumpLinksRequest(seq, { kind: 'bridge' }),
+        (_h, d, start, end) => void names.push(decodeLinkMessage(d.subarray(start, end)).name ?? ''),
+      );
+      await made;
+      await listed;
+      expect(names).toContain(name);
+      // RTM_NEWLINK (16), then RTM_GETLINK (18): the dump.
+      expect(types).toEqual([16, 18]);
+      await deleteLink(sock, { name });
+      expect((await dumpLinks(sock, { kind: 'bridge' })).map((l) => l.name)).not.toContain(name);
+    } finally {
+      await deleteLink(sock, { name }).catch(() => undefined);
       sock.close();
     }
   });

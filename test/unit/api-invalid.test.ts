@@ -145,3 +145,24 @@ describe('IPv6 multicast is judged by the first byte, not the spelling', () => {
     expect(r).toBe(multicast ? 'remote' : 'ok');
   });
 });
+
+/** [description, targets, field the error must name, text its `allowed` must contain] */
+const deleteManyCases: Array<[string, unknown, string, string]> = [
+  ['targets not an array', 'e_basic', 'targets', 'array'],
+  ['a 16-byte name among them', ['e_basic', 'abcdefghijklmnop'], 'targets[1]', '1..15 bytes'],
+  ['ifindex 0 among them', ['e_basic', 0], 'targets[1]', 'ifindex > 0'],
+  ['a boolean among them', [true], 'targets[0]', 'interface name'],
+];
+
+describe('deleteTunnels refuses bad input before sending anything', () => {
+  it.each(deleteManyCases)('%s', async (_d, targets, field, allowed) => {
+    const t = new ReplayTransport();
+    const err = await EoipClient.withTransport(t)
+      .deleteTunnels(targets as string[])
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(InvalidArgumentError);
+    expect(err.field).toBe(field);
+    expect(err.allowed).toContain(allowed);
+    expect(t.sent).toHaveLength(0);
+  });
+});

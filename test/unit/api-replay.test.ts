@@ -184,6 +184,62 @@ describe('createTunnel and deleteTunnel requests', () => {
   });
 });
 
+describe('deleteTunnels', () => {
+  const groupOf = (r: { link: { unknown: Array<{ type: number; value: Uint8Array }> } }) => {
+    const a = r.link.unknown.find((x) => x.type === 27 /* IFLA_GROUP */);
+    return a ? new DataView(a.value.buffer, a.value.byteOffset, 4).getUint32(0, true) : undefined;
+  };
+
+  it('moves the tunnels into one unused group and deletes that group; others get their own error', async () => {
+    const { t, c } = client();
+    const r = await c.deleteTunnels(['e_basic', 'br0', 'nosuch', 25, 'e_tid0']);
+    expect(r.map((x) => x.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled']);
+    const notTunnel = (r[1] as PromiseRejectedResult).reason;
+    expect(notTunnel).toBeInstanceOf(NotATunnelError);
+    expect(notTunnel).toMatchObject({ interface: 'br0', kind: 'bridge' });
+    const missing = (r[2] as PromiseRejectedResult).reason;
+    expect(missing).toBeInstanceOf(LinkNotFoundError);
+    expect(missing).toMatchObject({ errno: 19, operation: 'delete', interface: 'nosuch' });
+    // Three moves (by ifindex), then one RTM_DELLINK naming the group and no link.
+    const m = t.mutations;
+    expect(m.map((x) => x.type)).toEqual([RTM_NEWLINK, RTM_NEWLINK, RTM_NEWLINK, RTM_DELLINK]);
+    expect(m.slice(0, 3).map((x) => x.link.index)).toEqual([7, 25, 9]);
+    const group = groupOf(m[0]!);
+    expect(group).toBeGreaterThanOrEqual(0x80000000);
+    expect(m.map(groupOf)).toEqual([group, group, group, group]);
+    expect(m[3]!.link.index).toBe(0);
+    expect(m[3]!.link.name).toBeUndefined();
+  });
+
+  it('puts every tunnel back in its group and deletes them one by one when the group delete is refused', async () => {
+    // Refuse the group delete (the 4th ack) with EOPNOTSUPP; accept the rest.
+    const t = new ReplayTransport((_req, n) => (n === 2 ? 95 : 0));
+    const r = await EoipClient.withTransport(t).deleteTunnels(['e_basic', 'v6_basic']);
+    expect(r.map((x) => x.status)).toEqual(['fulfilled', 'fulfilled']);
+    const m = t.mutations;
+    expect(m.map((x) => x.type)).toEqual([
+      RTM_NEWLINK,
+      RTM_NEWLINK,
+      RTM_DELLINK,
+      RTM_NEWLINK,
+      RTM_NEWLINK,
+      RTM_DELLINK,
+      RTM_DELLINK,
+    ]);
+    // Back to the group the capture shows (0), then deleted by ifindex.
+    expect(m.slice(3, 5).map(groupOf)).toEqual([0, 0]);
+    expect(m.slice(5).map((x) => x.link.index)).toEqual([7, 25]);
+  });
+
+  it('checks every target before sending anything', async () => {
+    const { t, c } = client();
+    const err = await c.deleteTunnels(['e_basic', 'x'.repeat(16)]).catch((e) => e);
+    expect(err).toBeInstanceOf(InvalidArgumentError);
+    expect(err.field).toBe('targets[1]');
+    expect(t.sent).toHaveLength(0);
+  });
+});
+
 describe('listing when the kernel ignores the kind filter', () => {
   const v6Only = () =>
     dumpsVectors()

@@ -1,0 +1,241 @@
+/**
+ * Deleting many links at once. The kernel waits for an RCU grace period after
+ * every RTM_DELLINK (tens of milliseconds, no CPU), one request after the
+ * other, so 1,000 single deletes take ~16 s however many are in flight. One
+ * RTM_DELLINK naming a link group unregisters the whole group behind a single
+ * wait (what `ip link del group N` does). So: move the targets into a group no
+ * link uses, delete that group, and undo the moves if the kernel refuses.
+ */
+import { forEachAttribute } from '../codec/attributes.js';
+import { readCString, u32le } from '../codec/bytes.js';
+import {
+  IFINFOMSG_LEN,
+  IFLA_IFNAME,
+  NLM_F_ACK,
+  NLM_F_REQUEST,
+  NLMSG_HDRLEN,
+  RTEXT_FILTER_SKIP_STATS,
+  RTM_DELLINK,
+  RTM_NEWLINK,
+} from '../codec/constants.js';
+import { Errno } from '../codec/errno.js';
+import { encodeLinkBody, peekLinkKind } from '../codec/link.js';
+import {
+  buildDeleteLinkRequest,
+  buildDumpLinksRequest,
+  buildMessage,
+  buildNewLinkRequest,
+  type LinkSelector,
+} from '../codec/requests.js';
+import { asKernelError } from './dump.js';
+import { DumpInterruptedError } from './errors.js';
+import type { LinkOptions } from './links.js';
+import { NetlinkErrorAnswer, type NetlinkTransport, type RequestOptions } from './socket.js';
+
+/** IFLA_GROUP: the link group (u32; 0 is the default group). */
+const IFLA_GROUP = 27;
+
+/** What {@link deleteLinks} knows of a link before deleting it. */
+export interface LinkSummary {
+  /** The ifindex. */
+  index: number;
+  /** The interface name. */
+  name: string;
+  /** IFLA_INFO_KIND, when the link has one. */
+  kind: string | undefined;
+  /** The link group. */
+  group: number;
+}
+
+/** Options of {@link deleteLinks}. */
+export interface DeleteLinksOptions extends LinkOptions {
+  /**
+   * Called for each link found before anything changes: return an error to
+   * leave that link alone and report the error as its result (e.g. refuse
+   * links of the wrong kind).
+   */
+  check?: (link: LinkSummary) => Error | undefined;
+  /** Dump attempts while the kernel reports the link list changed mid-dump (default 5). */
+  maxAttempts?: number;
+}
+
+/**
+ * Delete many links, each with its own result in the order given (like
+ * `Promise.allSettled`). Two or more links in the caller's namespace go
+ * together through one group delete; a link that does not exist (or that
+ * `check` refuses) is rejected without touching the others. If the kernel
+ * refuses the group delete (e.g. a device it cannot delete), every link is
+ * put back in its own group and deleted on its own, so each gets its own
+ * answer. With `targetNsid` (the group move cannot reach another namespace)
+ * the links are deleted one by one.
+ *
+ * Watchers see an RTM_NEWLINK (the group move) before each link's RTM_DELLINK.
+ */
+export async function deleteLinks(
+  sock: NetlinkTransport,
+  selectors: readonly LinkSelector[],
+  opts: DeleteLinksOptions = {},
+): Promise<PromiseSettledResult<void>[]> {
+  const results: PromiseSettledResult<void>[] = new Array(selectors.length);
+  if (selectors.length === 0) return results;
+  const req: RequestOptions = Object.assign({}, opts, { operation: opts.operation ?? 'delete' });
+  const links = await summarizeLinks(sock, opts.maxAttempts ?? 5, req, opts.targetNsid);
+  const byIndex = new Map<number, LinkSummary>();
+  const byName = new Map<string, LinkSummary>();
+  for (const l of links) {
+    byIndex.set(l.index, l);
+    byName.set(l.name, l);
+  }
+  // Which selectors point at which link (two selectors may name the same one).
+  const wanted = new Map<number, { link: LinkSummary; slots: number[] }>();
+  selectors.forEach((sel, slot) => {
+    const link = sel.index !== undefined ? byIndex.get(sel.index) : byName.get(sel.name);
+    const refused = link ? opts.check?.(link) : notFound(sel);
+    if (refused || !link) {
+      results[slot] = { status: 'rejected', reason: refused };
+      return;
+    }
+    const w = wanted.get(link.index);
+    if (w) w.slots.push(slot);
+    else wanted.set(link.index, { link, slots: [slot] });
+  });
+  const targets = [...wanted.values()];
+  const settle = (t: (typeof targets)[number], r: PromiseSettledResult<void>) => {
+    for (const slot of t.slots) results[slot] = r;
+  };
+  if (opts.targetNsid !== undefined || targets.length < 2) {
+    await deleteOneByOne(sock, targets, settle, opts);
+    return results;
+  }
+
+  const group = unusedGroup(links);
+  const moved: typeof targets = [];
+  const moves = await Promise.allSettled(
+    targets.map((t) => setGroup(sock, t.link, group, req).then(() => moved.push(t))),
+  );
+  moves.forEach((m, i) => {
+    if (m.status === 'rejected') settle(targets[i]!, m);
+  });
+  if (moved.length === 0) return results;
+  try {
+    await sock.ack(
+      (seq) =>
+        buildMessage(RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, seq, (w) =>
+          encodeLinkBody(w, { extra: (x) => x.u32(IFLA_GROUP, group) }),
+        ),
+      req,
+    );
+    for (const t of moved) settle(t, { status: 'fulfilled', value: undefined });
+  } catch {
+    // Nothing was deleted (the kernel checks every member first). Undo the
+    // moves, without the caller's signal: an abort must not leave links in
+    // the borrowed group. Then let each link get its own answer.
+    const undo: RequestOptions = { operation: req.operation ?? 'delete' };
+    await Promise.allSettled(moved.map((t) => setGroup(sock, t.link, t.link.group, undo)));
+    await deleteOneByOne(sock, moved, settle, opts);
+  }
+  return results;
+}
+
+type Target = { link: LinkSummary; slots: number[] };
+
+async function deleteOneByOne(
+  sock: NetlinkTransport,
+  targets: Target[],
+  settle: (t: Target, r: PromiseSettledResult<void>) => void,
+  opts: LinkOptions,
+): Promise<void> {
+  const req: RequestOptions = Object.assign({}, opts, { operation: opts.operation ?? 'delete' });
+  const where = opts.targetNsid !== undefined ? { targetNsid: opts.targetNsid } : {};
+  const done = await Promise.allSettled(
+    targets.map((t) =>
+      sock
+        .ack((seq) => buildDeleteLinkRequest(seq, { index: t.link.index }, where), req)
+        .then(
+          () => undefined,
+          (e) => {
+            throw asKernelError(e, 'delete', t.link.name, t.link.kind);
+          },
+        ),
+    ),
+  );
+  for (const [i, r] of done.entries()) settle(targets[i]!, r);
+}
+
+function setGroup(
+  sock: NetlinkTransport,
+  link: LinkSummary,
+  group: number,
+  req: RequestOptions,
+): Promise<void> {
+  return sock
+    .ack(
+      (seq) =>
+        buildNewLinkRequest(seq, NLM_F_REQUEST | NLM_F_ACK, {
+          index: link.index,
+          extra: (w) => w.u32(IFLA_GROUP, group),
+        }),
+      req,
+    )
+    .then(
+      () => undefined,
+      (e) => {
+        throw asKernelError(e, 'delete', link.name, link.kind);
+      },
+    );
+}
+
+function notFound(sel: LinkSelector): Error {
+  const label = sel.index !== undefined ? String(sel.index) : sel.name;
+  return asKernelError(new NetlinkErrorAnswer(Errno.ENODEV), 'delete', label) as Error;
+}
+
+/** A random group in the upper half of the u32 range that no link of the namespace is in. */
+function unusedGroup(links: readonly LinkSummary[]): number {
+  const used = new Set(links.map((l) => l.group));
+  for (;;) {
+    const g = (0x80000000 + Math.floor(Math.random() * 0x7fffffff)) >>> 0;
+    if (!used.has(g)) return g;
+  }
+}
+
+/** Index, name, kind and group of every link, from one dump without counters. */
+async function summarizeLinks(
+  sock: NetlinkTransport,
+  attempts: number,
+  req: RequestOptions,
+  targetNsid: number | undefined,
+): Promise<LinkSummary[]> {
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const out: LinkSummary[] = [];
+    const summary = await sock
+      .dump(
+        (seq) =>
+          buildDumpLinksRequest(seq, {
+            extMask: RTEXT_FILTER_SKIP_STATS,
+            ...(targetNsid !== undefined ? { targetNsid } : {}),
+          }),
+        (h, buf, start, end) => {
+          if (h.type !== RTM_NEWLINK || end - start < NLMSG_HDRLEN + IFINFOMSG_LEN) return;
+          out.push(summarize(buf, start, end));
+        },
+        req,
+      )
+      .catch((e) => {
+        throw asKernelError(e, 'delete');
+      });
+    if (!summary.interrupted) return out;
+  }
+  throw new DumpInterruptedError(attempts);
+}
+
+function summarize(buf: Uint8Array, start: number, end: number): LinkSummary {
+  const index = u32le(buf, start + NLMSG_HDRLEN + 4) | 0;
+  let name = '';
+  let group = 0;
+  forEachAttribute(buf, start + NLMSG_HDRLEN + IFINFOMSG_LEN, end, (type, vs, ve) => {
+    if (type === IFLA_IFNAME) name = readCString(buf, vs, ve);
+    else if (type === IFLA_GROUP && ve - vs >= 4) group = u32le(buf, vs);
+  });
+  return { index, name, kind: peekLinkKind(buf, start, end), group };
+}

@@ -1,0 +1,154 @@
+/**
+ * deleteLinks against the real kernel: many links go in one group delete,
+ * each selector gets its own answer, and nothing is left half-done when the
+ * kernel refuses or the caller aborts.
+ */
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LinkSelector } from '../../src/codec/requests.js';
+import { deleteLinks } from '../../src/transport/bulk-delete.js';
+import { AbortedError, KernelError, LinkNotFoundError } from '../../src/transport/errors.js';
+import { NetlinkSocket, type NetlinkTransport } from '../../src/transport/socket.js';
+import { canUseKernel, ip, ipLinks, uniqueName } from './helpers.js';
+
+/** Group of each named link (`ip -d` shows it as text; 0 is "default"). */
+function groupsOf(names: string[]): Record<string, string | undefined> {
+  const all = JSON.parse(ip('-j', '-d', 'link', 'show')) as Array<{ ifname: string; group?: string }>;
+  const out: Record<string, string | undefined> = {};
+  for (const n of names) out[n] = all.find((l) => l.ifname === n)?.group;
+  return out;
+}
+
+function bridges(prefix: string, n: number, group?: number): string[] {
+  const names = Array.from({ length: n }, (_, i) => uniqueName(`${prefix}${i}_`));
+  const g = group !== undefined ? ` group ${group}` : '';
+  execFileSync('ip', ['-batch', '-'], {
+    input: `${names.map((x) => `link add ${x}${g} type bridge`).join('\n')}\n`,
+  });
+  return names;
+}
+
+const present = (names: string[]) => {
+  const have = new Set(ipLinks().map((l) => l.ifname));
+  return names.filter((n) => have.has(n));
+};
+
+describe.skipIf(!canUseKernel)('deleteLinks on the real kernel', () => {
+  let sock: NetlinkSocket;
+  beforeAll(() => {
+    sock = NetlinkSocket.open();
+  });
+  afterAll(() => sock.close());
+
+  it('deletes many links in one group delete; each selector gets its own result', async () => {
+    const names = bridges('bd', 40);
+    const bystander = bridges('bs', 1, 7)[0]!;
+    const lo = ipLinks().find((l) => l.ifname === 'lo')!.ifindex;
+    expect(lo).toBe(1);
+    const index0 = ipLinks().find((l) => l.ifname === names[0])!.ifindex;
+    // What reaches the kernel: count the RTM_DELLINK messages.
+    let dellinks = 0;
+    const spy: NetlinkTransport = {
+      ack: (build, o) =>
+        sock.ack((seq) => {
+          const m = build(seq);
+          if (m[4] === 17) dellinks++;
+          return m;
+        }, o),
+      reply: (b, o) => sock.reply(b, o),
+      dump: (b, v, o) => sock.dump(b, v, o),
+      close: () => undefined,
+    };
+    const sels: LinkSelector[] = [
+      ...names.map((name) => ({ name })),
+      { name: 'no-such-link' },
+      { index: index0 }, // the first bridge again, by index
+    ];
+    const r = await deleteLinks(spy, sels);
+    expect(r).toHaveLength(42);
+    expect(r.slice(0, 40).map((x) => x.status)).toEqual(Array(40).fill('fulfilled'));
+    expect(r[41]!.status).toBe('fulfilled');
+    const missing = r[40] as PromiseRejectedResult;
+    expect(missing.status).toBe('rejected');
+    expect(missing.reason).toBeInstanceOf(LinkNotFoundError);
+    expect(missing.reason).toMatchObject({ errno: 19, operation: 'delete', interface: 'no-such-link' });
+    expect(dellinks).toBe(1);
+    expect(present(names)).toEqual([]);
+    // Links that were not named are untouched, group included.
+    expect(present([bystander])).toEqual([bystander]);
+    expect(groupsOf([bystander, 'lo'])).toEqual({ [bystander]: '7', lo: 'default' });
+    ip('link', 'del', bystander);
+  });
+
+  it('when the kernel refuses the group delete, every link goes back to its group and gets its own answer', async () => {
+    const names = bridges('bf', 5, 42);
+    const sels: LinkSelector[] = [
+      { name: names[0]! },
+      { name: 'lo' },
+      ...names.slice(1).map((name) => ({ name })),
+    ];
+    const r = await deleteLinks(sock, sels);
+    // lo cannot be deleted (EOPNOTSUPP): the group delete is refused whole, then each link alone.
+    const refused = r[1] as PromiseRejectedResult;
+    expect(refused.status).toBe('rejected');
+    expect(refused.reason).toBeInstanceOf(KernelError);
+    expect(refused.reason).toMatchObject({ errno: 95, operation: 'delete', interface: 'lo' });
+    expect(r.filter((x) => x.status === 'fulfilled')).toHaveLength(5);
+    expect(present(names)).toEqual([]);
+    expect(groupsOf(['lo'])).toEqual({ lo: 'default' });
+  });
+
+  it('a link refused by check is left alone, with the check error as its result', async () => {
+    const keep = bridges('bk', 2, 5);
+    const drop = bridges('bx', 3, 6);
+    const r = await deleteLinks(
+      sock,
+      [...keep, ...drop].map((name) => ({ name })),
+      {
+        check: (l) =>
+          keep.includes(l.name) ? new Error(`keep ${l.name} (${l.kind}, group ${l.group})`) : undefined,
+      },
+    );
+    expect(r.map((x) => x.status)).toEqual(['rejected', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+    expect((r[0] as PromiseRejectedResult).reason.message).toBe(`keep ${keep[0]} (bridge, group 5)`);
+    expect(present([...keep, ...drop])).toEqual(keep);
+    expect(groupsOf(keep)).toEqual({ [keep[0]!]: '5', [keep[1]!]: '5' });
+    for (const k of keep) ip('link', 'del', k);
+  });
+
+  it('an abort between the group moves and the delete leaves every link as it was', async () => {
+    const names = bridges('ba', 4, 9);
+    const ac = new AbortController();
+    // Abort at the moment the group delete is about to be sent.
+    const spy: NetlinkTransport = {
+      ack: (build, o) => {
+        const probe = build(0);
+        if (probe[4] === 17) ac.abort(new Error('stop'));
+        return sock.ack(build, o);
+      },
+      reply: (b, o) => sock.reply(b, o),
+      dump: (b, v, o) => sock.dump(b, v, o),
+      close: () => undefined,
+    };
+    const r = await deleteLinks(
+      spy,
+      names.map((name) => ({ name })),
+      { signal: ac.signal },
+    );
+    for (const x of r) {
+      expect(x.status).toBe('rejected');
+      expect((x as PromiseRejectedResult).reason).toBeInstanceOf(AbortedError);
+    }
+    expect(present(names)).toEqual(names);
+    expect(Object.values(groupsOf(names))).toEqual(['9', '9', '9', '9']);
+    for (const n of names) ip('link', 'del', n);
+  });
+
+  it('a single link, or none, takes the plain path', async () => {
+    expect(await deleteLinks(sock, [])).toEqual([]);
+    const [one] = bridges('b1', 1);
+    const r = await deleteLinks(sock, [{ name: one! }]);
+    expect(r).toEqual([{ status: 'fulfilled', value: undefined }]);
+    expect(present([one!])).toEqual([]);
+  });
+});
