@@ -16,16 +16,20 @@ export interface ParsedAddress {
  * `s` is not one. Parsed by hand: no allocation on the encode path.
  */
 export function writeIPv4(s: string, out: Uint8Array, at: number): boolean {
-  const n = s.length;
-  let i = 0;
+  return writeIPv4Range(s, 0, s.length, out, at);
+}
+
+/** {@link writeIPv4} of `s[start, end)`: the embedded IPv4 tail of IPv6 text is read in place. */
+function writeIPv4Range(s: string, start: number, end: number, out: Uint8Array, at: number): boolean {
+  let i = start;
   for (let part = 0; part < 4; part++) {
     if (part > 0) {
-      if (i >= n || s.charCodeAt(i) !== 0x2e /* . */) return false;
+      if (i >= end || s.charCodeAt(i) !== 0x2e /* . */) return false;
       i++;
     }
     const first = i;
     let v = 0;
-    while (i < n) {
+    while (i < end) {
       const c = s.charCodeAt(i) - 0x30;
       if (c < 0 || c > 9) break;
       v = v * 10 + c;
@@ -35,7 +39,7 @@ export function writeIPv4(s: string, out: Uint8Array, at: number): boolean {
     if (digits === 0 || digits > 3 || (digits > 1 && s.charCodeAt(first) === 0x30) || v > 255) return false;
     out[at + part] = v;
   }
-  return i === n;
+  return i === end;
 }
 
 /** Dotted-quad IPv4 as inet_pton reads it (no leading zeros, each part 0..255), or undefined. */
@@ -51,71 +55,62 @@ function hexValue(c: number): number {
   return -1;
 }
 
-const v6Words = new Uint16Array(8);
-const v4Tail = new Uint8Array(4);
-
 /**
  * Write an IPv6 address (with optional embedded IPv4 tail) as 16 bytes at
- * `out[at]`; false when `s` is not one. Parsed by hand: no allocation on the
- * encode path.
+ * `out[at]`; false (nothing promised about `out`) when `s` is not one.
+ * One pass, words written straight to `out`: the part after "::" is moved
+ * to the end once its length is known.
  */
 export function writeIPv6(s: string, out: Uint8Array, at: number): boolean {
   const n = s.length;
   if (n < 2 || n > 45) return false;
-  let end = n;
-  let tail = 0;
-  const lastColon = s.lastIndexOf(':');
-  if (lastColon < 0) return false;
-  if (s.indexOf('.', lastColon) > lastColon) {
-    if (!writeIPv4(s.slice(lastColon + 1), v4Tail, 0)) return false;
-    tail = 2;
-    // Keep "::" whole; drop the single ':' that separated the IPv4 tail.
-    end = lastColon + 1;
-    if (!(end >= 2 && s.charCodeAt(end - 2) === 0x3a)) end--;
-  }
-  let count = 0;
-  let gap = -1;
   let i = 0;
-  if (end >= 2 && s.charCodeAt(0) === 0x3a && s.charCodeAt(1) === 0x3a) {
+  let count = 0; // words written so far, at out[at + 2 * k]
+  let gap = -1; // word index where "::" stands
+  if (s.charCodeAt(0) === 0x3a) {
+    if (s.charCodeAt(1) !== 0x3a) return false;
     gap = 0;
     i = 2;
-  } else if (end > 0 && s.charCodeAt(0) === 0x3a) return false;
-  while (i < end) {
-    let v = 0;
+  }
+  while (i < n) {
     const first = i;
-    while (i < end) {
-      const h = hexValue(s.charCodeAt(i));
+    let v = 0;
+    let c = 0;
+    while (i < n) {
+      c = s.charCodeAt(i);
+      const h = hexValue(c);
       if (h < 0) break;
       v = v * 16 + h;
       i++;
     }
+    if (i < n && c === 0x2e) {
+      // A dot: the rest of the text, from this group on, is an IPv4 tail (two words).
+      if (count > 6 || !writeIPv4Range(s, first, n, out, at + 2 * count)) return false;
+      count += 2;
+      break;
+    }
     const digits = i - first;
     if (digits === 0 || digits > 4 || count >= 8) return false;
-    v6Words[count++] = v;
-    if (i === end) break;
-    if (s.charCodeAt(i) !== 0x3a) return false;
+    out[at + 2 * count] = v >> 8;
+    out[at + 2 * count + 1] = v & 0xff;
+    count++;
+    if (i === n) break;
+    if (c !== 0x3a) return false;
     i++;
-    if (i < end && s.charCodeAt(i) === 0x3a) {
+    if (i < n && s.charCodeAt(i) === 0x3a) {
       if (gap >= 0) return false;
       gap = count;
       i++;
-    } else if (i === end) return false;
+    } else if (i === n) return false;
   }
-  const total = count + tail;
-  if (gap >= 0 ? total > 7 : total !== 8) return false;
-  const fill = 8 - total;
-  const before = gap >= 0 ? gap : count;
-  let o = at;
-  for (let k = 0; k < before; k++) {
-    out[o++] = v6Words[k]! >> 8;
-    out[o++] = v6Words[k]! & 0xff;
-  }
-  for (let k = 0; k < 2 * fill; k++) out[o++] = 0;
-  for (let k = before; k < count; k++) {
-    out[o++] = v6Words[k]! >> 8;
-    out[o++] = v6Words[k]! & 0xff;
-  }
-  if (tail) for (let k = 0; k < 4; k++) out[o++] = v4Tail[k]!;
+  if (gap < 0) return count === 8;
+  if (count > 7) return false;
+  // Move the words after "::" to the end, then zero the gap they leave.
+  const from = at + 2 * gap;
+  const moved = 2 * (count - gap);
+  const to = at + 16 - moved;
+  for (let k = moved - 1; k >= 0; k--) out[to + k] = out[from + k]!;
+  for (let k = from; k < to; k++) out[k] = 0;
   return true;
 }
 

@@ -7,6 +7,7 @@
 import { align4, readCString, u32le, utf8, viewOf } from './bytes.js';
 import { NLA_F_NESTED, NLA_F_NET_BYTEORDER, NLA_HDRLEN, NLA_TYPE_MASK } from './constants.js';
 import { NetlinkParseError } from './parse-error.js';
+import { carve } from './slab.js';
 
 /** An attribute as read: its type (flag bits masked off) and a view of its value. */
 export interface RawAttribute {
@@ -127,26 +128,6 @@ export const readAttr = {
  */
 const SCRATCH_SIZE = 64 * 1024;
 let scratch: Uint8Array | undefined;
-/**
- * Finished messages are carved out of 64 KiB slabs, as Node's Buffer pool
- * does: one ArrayBuffer per message cost more than building the message.
- * Results are views (mind `byteOffset`); large ones get their own buffer.
- */
-const SLAB_SIZE = 64 * 1024;
-const SLAB_MAX_ITEM = 4096;
-let slab: Uint8Array | undefined;
-let slabUsed = SLAB_SIZE;
-
-function carve(n: number): Uint8Array {
-  if (n > SLAB_MAX_ITEM) return new Uint8Array(n);
-  if (slabUsed + n > SLAB_SIZE) {
-    slab = new Uint8Array(SLAB_SIZE);
-    slabUsed = 0;
-  }
-  const out = slab!.subarray(slabUsed, slabUsed + n);
-  slabUsed += (n + 7) & ~7;
-  return out;
-}
 let scratchView: DataView | undefined;
 let scratchBusy = false;
 

@@ -43,11 +43,14 @@ function writeAddress(w: AttributeWriter, type: number, kind: TunnelKind, text: 
     kind === 'eoipv6'
       ? w.inPlace(type, 16, (buf, at) => writeIPv6(text, buf, at))
       : w.inPlace(type, 4, (buf, at) => writeIPv4(text, buf, at));
-  if (!ok) {
-    throw new TypeError(
-      `${field}: ${JSON.stringify(text)} is not an ${kind === 'eoipv6' ? 'IPv6' : 'IPv4'} address`,
-    );
-  }
+  if (!ok) throw badAddress(kind, text, field);
+}
+
+/** The error for an address literal that is not one of `kind`'s family. */
+export function badAddress(kind: TunnelKind, text: string, field: string): TypeError {
+  return new TypeError(
+    `${field}: ${JSON.stringify(text)} is not an ${kind === 'eoipv6' ? 'IPv6' : 'IPv4'} address`,
+  );
 }
 
 /**

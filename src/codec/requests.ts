@@ -24,6 +24,7 @@ import {
 import { encodeTunnelInfoData } from './eoip.js';
 import { writeHeader } from './header.js';
 import { encodeLinkBody, type LinkRequestBody } from './link.js';
+import { encodeTunnelRequest, type TunnelLinkExtras } from './tunnel-request.js';
 import type { TunnelParams } from './types.js';
 
 /** Flags of a create: fail if it exists (NLM_F_EXCL), never touch an existing link. */
@@ -55,47 +56,28 @@ export function buildNewLinkRequest(seq: number, flags: number, body: LinkReques
   return buildMessage(RTM_NEWLINK, flags, seq, (w) => encodeLinkBody(w, body));
 }
 
-/** Link fields that may ride along with a tunnel create or change. */
-export interface TunnelLinkExtras {
-  /** Interface name to create with; on a change: the new name. */
-  name?: string;
-  /** IFLA_MTU. */
-  mtu?: number;
-  /** IFLA_ADDRESS: the MAC, 6 bytes. */
-  address?: Uint8Array;
-  /** IFLA_MASTER: ifindex of the bridge (0 releases). */
-  master?: number;
-  /** Bring the interface up (true) or down (false). */
-  up?: boolean;
-  /** IFLA_NET_NS_FD: create inside the namespace of this fd. */
-  netnsFd?: number;
-  /** IFLA_TARGET_NETNSID: the namespace id to act in. */
-  targetNsid?: number;
-}
+export type { TunnelLinkExtras };
 
 /**
  * RTM_NEWLINK creating an eoip/eoipv6 tunnel. All of `extras` go in the same
  * message, so the kernel applies them atomically with the create.
+ * @throws TypeError when `params.local` or `params.remote` is not an address of the kind's family
  */
 export function buildCreateTunnelRequest(
   seq: number,
   params: TunnelParams,
   extras: TunnelLinkExtras = {},
 ): Uint8Array {
-  // Object.assign, not { ...extras, kind }: on Node 20 that literal costs microseconds.
-  return buildNewLinkRequest(
-    seq,
-    CREATE_FLAGS,
-    Object.assign({}, extras, {
-      kind: params.kind,
-      infoData: (w: AttributeWriter) => encodeTunnelInfoData(w, params),
-    }),
+  return (
+    encodeTunnelRequest(CREATE_FLAGS, seq, 0, params, extras) ??
+    buildNewLinkRequest(seq, CREATE_FLAGS, tunnelBody(params, extras))
   );
 }
 
 /**
  * RTM_NEWLINK changing the existing tunnel `index`. `params` must be the full
  * desired state: the driver resets whatever a change leaves out.
+ * @throws TypeError when `params.local` or `params.remote` is not an address of the kind's family
  */
 export function buildChangeTunnelRequest(
   seq: number,
@@ -103,15 +85,18 @@ export function buildChangeTunnelRequest(
   params: TunnelParams,
   extras: TunnelLinkExtras = {},
 ): Uint8Array {
-  return buildNewLinkRequest(
-    seq,
-    CHANGE_FLAGS,
-    Object.assign({}, extras, {
-      index,
-      kind: params.kind,
-      infoData: (w: AttributeWriter) => encodeTunnelInfoData(w, params),
-    }),
+  return (
+    encodeTunnelRequest(CHANGE_FLAGS, seq, index, params, extras) ??
+    buildNewLinkRequest(seq, CHANGE_FLAGS, Object.assign(tunnelBody(params, extras), { index }))
   );
+}
+
+/** The generic body of a tunnel request, for the inputs the direct encoder leaves to it. */
+function tunnelBody(params: TunnelParams, extras: TunnelLinkExtras): LinkRequestBody {
+  return Object.assign({}, extras, {
+    kind: params.kind,
+    infoData: (w: AttributeWriter) => encodeTunnelInfoData(w, params),
+  });
 }
 
 /** Which link a get/delete is about: an ifindex, or a name. */
