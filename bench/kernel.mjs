@@ -49,6 +49,7 @@ const IFLA_GROUP = 27;
 const IFLA_VXLAN_ID = 1;
 const IFLA_VXLAN_PORT = 15;
 
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const netnsOf = (pid) => readlinkSync(`/proc/${pid}/ns/net`);
 
 // --- into a namespace of our own ------------------------------------------------
@@ -98,6 +99,7 @@ const {
   setKernelFilterSupport,
   createLink,
   deleteLink,
+  deleteLinks,
   buildDumpLinksRequest,
   forEachAttribute,
   NLMSG_HDRLEN,
@@ -181,8 +183,13 @@ const vxlanBody = (i) => ({
   extra: (w) => w.u32(IFLA_GROUP, GROUP_BENCH),
 });
 
-async function timed(fn) {
-  gc();
+/**
+ * Wall and CPU time of `fn`. `gc: false` for CPU measurements of a working
+ * process: a forced full GC just before makes V8 sweep and mark on its
+ * background threads during the measurement, user time the workload did not cause.
+ */
+async function timed(fn, { gc: collect = true } = {}) {
+  if (collect) gc();
   const c0 = process.cpuUsage();
   const t0 = now();
   await fn();
@@ -212,27 +219,43 @@ const deletePipe = async (n) => {
   for (let i = 0; i < n; i++) ps.push(deleteLink(sock, { name: `bt${i}` }, OP));
   await Promise.all(ps);
 };
+const deleteBulk = async (n) => {
+  const rs = await deleteLinks(
+    sock,
+    Array.from({ length: n }, (_, i) => ({ name: `bt${i}` })),
+    OP,
+  );
+  const failed = rs.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+};
 
 async function throughput() {
   const N = Number(flags['tp-links'] ?? (quick ? 100 : 1000));
-  const createRounds = Number(flags['tp-rounds'] ?? (quick ? 2 : 5));
+  const createRounds = Number(flags['tp-rounds'] ?? (quick ? 2 : 10));
+  const warm = { gc: false };
   const base = await linkCount();
   const check = async (want, what) => {
     const n = await linkCount();
     if (n !== want) throw new Error(`${what}: ${n} links, expected ${want}`);
   };
-  // Warm-up: code paths and the kernel's vxlan module.
+  // Warm-up: code paths (the JIT settles only after some thousand requests) and the kernel's vxlan module.
   await createPipe(20);
   await deletePipe(20);
   await createSeq(20);
   await deleteSeq(20);
+  for (let r = 0; r < 2; r++) {
+    await createPipe(N);
+    await deleteBulk(N);
+    await createSeq(N);
+    ip(['link', 'del', 'group', String(GROUP_BENCH)]);
+  }
   await check(base, 'after warm-up');
 
   // Creates alone, several rounds, side by side; cleanup (untimed) is one group delete.
   const creates = { sequential: [], pipelined: [] };
   for (let r = 0; r < createRounds; r++) {
     for (const mode of r % 2 ? ['pipelined', 'sequential'] : ['sequential', 'pipelined']) {
-      const m = await timed(() => (mode === 'sequential' ? createSeq(N) : createPipe(N)));
+      const m = await timed(() => (mode === 'sequential' ? createSeq(N) : createPipe(N)), warm);
       await check(base + N, `after ${mode} creates`);
       creates[mode].push(m);
       ip(['link', 'del', 'group', String(GROUP_BENCH)]);
@@ -240,12 +263,14 @@ async function throughput() {
     }
   }
   // The whole create + delete cycle, once per mode (each RTM_DELLINK waits for the kernel:
-  // see the report), with every delete a deleteLink of its own.
+  // see the report): sequential and pipelined with a deleteLink per link; bulk
+  // with the creates pipelined and one deleteLinks for all.
   const cycles = {};
-  for (const mode of ['sequential', 'pipelined']) {
-    const create = await timed(() => (mode === 'sequential' ? createSeq(N) : createPipe(N)));
+  const deletes = { sequential: deleteSeq, pipelined: deletePipe, bulk: deleteBulk };
+  for (const mode of ['sequential', 'pipelined', 'bulk']) {
+    const create = await timed(() => (mode === 'sequential' ? createSeq(N) : createPipe(N)), warm);
     await check(base + N, `after ${mode} creates`);
-    const del = await timed(() => (mode === 'sequential' ? deleteSeq(N) : deletePipe(N)));
+    const del = await timed(() => deletes[mode](N), warm);
     await check(base, `after ${mode} deletes`);
     cycles[mode] = {
       create,
@@ -258,6 +283,33 @@ async function throughput() {
     };
     log(`throughput ${mode}: create ${create.ms.toFixed(0)} ms, delete ${del.ms.toFixed(0)} ms`);
   }
+  // The bulk cycle is short: more rounds of it (wall: median; CPU: mean, see below).
+  const bulkRounds = [cycles.bulk];
+  for (let r = 1; r < createRounds; r++) {
+    const create = await timed(() => createPipe(N), warm);
+    const del = await timed(() => deleteBulk(N), warm);
+    await check(base, 'after bulk deletes');
+    bulkRounds.push({
+      create,
+      delete: del,
+      total: {
+        ms: create.ms + del.ms,
+        userMs: create.userMs + del.userMs,
+        systemMs: create.systemMs + del.systemMs,
+      },
+    });
+  }
+  // CPU times are means: the kernel accounts them in scheduler ticks, so one
+  // ~100 ms round reads as 0, 4 or 8 ms of user time; the mean over rounds is exact.
+  const mid = (ph) => median(bulkRounds.map((x) => x[ph].ms));
+  const avg = (ph, k) => mean(bulkRounds.map((x) => x[ph][k]));
+  cycles.bulk = Object.fromEntries(
+    ['create', 'delete', 'total'].map((ph) => [
+      ph,
+      { ms: mid(ph), userMs: avg(ph, 'userMs'), systemMs: avg(ph, 'systemMs') },
+    ]),
+  );
+  cycles.bulk.rounds = bulkRounds.length;
   // For comparison: the kernel's own bulk path, one RTM_DELLINK for a whole link group.
   await createPipe(N);
   const t0 = now();
@@ -265,13 +317,12 @@ async function throughput() {
   const groupDeleteMs = ms(t0, now());
   await check(base, 'after group delete');
 
-  const med = (xs, k) => median(xs.map((x) => x[k]));
   const createSummary = {};
   for (const mode of ['sequential', 'pipelined']) {
     createSummary[mode] = {
       ms: summary(creates[mode].map((x) => x.ms)),
-      userMs: med(creates[mode], 'userMs'),
-      systemMs: med(creates[mode], 'systemMs'),
+      userMs: mean(creates[mode].map((x) => x.userMs)),
+      systemMs: mean(creates[mode].map((x) => x.systemMs)),
     };
   }
   log(
@@ -483,14 +534,16 @@ async function listing(expectTotal, vxlans) {
 }
 
 // ---------------------------------------------------------------------------------
-// The socket's receive buffer. The native layer allocates (and zero-fills) a
-// buffer of `datagramSize` bytes for every datagram it receives, a 36-byte ACK
-// included; the library asks for 64 KiB. Measured: the raw dump floor, and
-// pipelined creates (ACK traffic), with 64, 32 and 8 KiB.
+// The socket's receive buffer. With a fixed `datagramSize` the native layer
+// allocates (and zero-fills) that many bytes for every datagram, a 36-byte ACK
+// included; with 0 (the default) it peeks at each datagram's size and
+// allocates exactly that. Measured: the raw dump floor, and pipelined creates
+// (ACK traffic), exact-size against fixed 32 and 8 KiB.
 async function receiveBuffer(expectTotal) {
   const N = Number(flags['tp-links'] ?? (quick ? 100 : 1000));
   const rounds = Number(flags['rb-rounds'] ?? (quick ? 2 : 5));
-  const sizes = [65536, 32768, 8192];
+  // 0: exact-size reads (the default): peek at the size, then read that much.
+  const sizes = [0, 32768, 8192];
   const socks = new Map(sizes.map((size) => [size, NetlinkSocket.open({ datagramSize: size })]));
   const out = { links: N, rounds, sizes: {} };
   try {
@@ -507,11 +560,14 @@ async function receiveBuffer(expectTotal) {
         await sleep(40);
         out.sizes[size].dump.push(await timed(() => dumpOnce(size)));
         const s = socks.get(size);
-        const m = await timed(async () => {
-          const ps = [];
-          for (let i = 0; i < N; i++) ps.push(createLink(s, vxlanBody(i), OP));
-          await Promise.all(ps);
-        });
+        const m = await timed(
+          async () => {
+            const ps = [];
+            for (let i = 0; i < N; i++) ps.push(createLink(s, vxlanBody(i), OP));
+            await Promise.all(ps);
+          },
+          { gc: false },
+        );
         out.sizes[size].create.push(m);
         ip(['link', 'del', 'group', String(GROUP_BENCH)]);
         await sleep(200);
@@ -523,11 +579,12 @@ async function receiveBuffer(expectTotal) {
   const med = (xs, k) => median(xs.map((x) => x[k]));
   for (const x of Object.values(out.sizes)) {
     x.dumpMs = med(x.dump, 'ms');
-    x.dumpUserMs = med(x.dump, 'userMs');
-    x.dumpSystemMs = med(x.dump, 'systemMs');
+    // CPU: means (tick-accounted, see the throughput section).
+    x.dumpUserMs = mean(x.dump.map((d) => d.userMs));
+    x.dumpSystemMs = mean(x.dump.map((d) => d.systemMs));
     x.createMs = med(x.create, 'ms');
-    x.createUserMs = med(x.create, 'userMs');
-    x.createSystemMs = med(x.create, 'systemMs');
+    x.createUserMs = mean(x.create.map((d) => d.userMs));
+    x.createSystemMs = mean(x.create.map((d) => d.systemMs));
   }
   log(
     `receive buffer: ${Object.entries(out.sizes)

@@ -19,7 +19,13 @@ export { decodeErrorPayload } from '../src/codec/error.js';
 export { readHeader, splitMessages } from '../src/codec/header.js';
 export { decodeLinkBody, decodeLinkMessage, peekLinkKind, readIfInfoMsg } from '../src/codec/link.js';
 export { NetlinkParseError } from '../src/codec/parse-error.js';
-export { buildCreateTunnelRequest, buildDumpLinksRequest } from '../src/codec/requests.js';
+export {
+  buildCreateTunnelRequest,
+  buildDumpLinksRequest,
+  buildGetLinkRequest,
+  buildNewLinkRequest,
+} from '../src/codec/requests.js';
+export { deleteLinks } from '../src/transport/bulk-delete.js';
 export { dumpLinks, dumpLinksRaw, setKernelFilterSupport } from '../src/transport/dump.js';
 export { createLink, deleteLink } from '../src/transport/links.js';
 export { NetlinkSocket } from '../src/transport/socket.js';

@@ -9,7 +9,7 @@ import { NLM_F_REQUEST } from '../../src/codec/constants.js';
 import { decodeLinkMessage } from '../../src/codec/link.js';
 import { buildDumpLinksRequest, buildNewLinkRequest, CREATE_FLAGS } from '../../src/codec/requests.js';
 import { AbortedError, SocketClosedError, TimeoutError } from '../../src/transport/errors.js';
-import { deleteLink, dumpLinks, getLink } from '../../src/transport/links.js';
+import { changeLink, deleteLink, dumpLinks, getLink } from '../../src/transport/links.js';
 import { NetlinkSocket } from '../../src/transport/socket.js';
 import { canUseKernel, uniqueName } from './helpers.js';
 
@@ -177,6 +177,89 @@ describe.skipIf(!canUseKernel)('order', () => {
       expect((await dumpLinks(sock, { kind: 'bridge' })).map((l) => l.name)).not.toContain(name);
     } finally {
       await deleteLink(sock, { name }).catch(() => undefined);
+      sock.close();
+    }
+  });
+});
+
+describe.skipIf(!canUseKernel)('one ACK per batch', () => {
+  /** Count the datagrams the socket receives. */
+  function counting(sock: NetlinkSocket): () => number {
+    let n = 0;
+    const raw = (sock as unknown as { raw: { on: (ev: string, f: () => void) => void } }).raw;
+    raw.on('message', () => n++);
+    return () => n;
+  }
+  const mtu = (index: number, value: number) => ({ index, mtu: value });
+
+  it('requests sent together get one ACK between them, and each failure still reaches its own request', async () => {
+    const sock = NetlinkSocket.open();
+    const name = uniqueName('qa');
+    try {
+      await sock.ack((seq) => buildNewLinkRequest(seq, CREATE_FLAGS, { name, kind: 'bridge' }));
+      const index = (await getLink(sock, { name }))!.index;
+      const received = counting(sock);
+      // 200 changes; every third names an ifindex that does not exist.
+      const results = await Promise.allSettled(
+        Array.from({ length: 200 }, (_, i) =>
+          changeLink(sock, mtu(i % 3 === 2 ? 0x7ffffff0 : index, 1400 + i)),
+        ),
+      );
+      results.forEach((r, i) => {
+        if (i % 3 === 2) {
+          expect(r.status).toBe('rejected');
+          expect((r as PromiseRejectedResult).reason).toMatchObject({
+            errno: 19,
+            interface: String(0x7ffffff0),
+          });
+        } else {
+          expect(r.status).toBe('fulfilled');
+        }
+      });
+      // The last successful change won, in order.
+      expect((await getLink(sock, { name }))!.mtu).toBe(1400 + 199);
+      // 66 error answers + a few ACKs (one per batch of up to 64), not 200 answers.
+      expect(received()).toBeGreaterThanOrEqual(66);
+      expect(received()).toBeLessThanOrEqual(66 + 10);
+      expect(sock.pendingCount).toBe(0);
+    } finally {
+      await deleteLink(sock, { name }).catch(() => undefined);
+      sock.close();
+    }
+  });
+
+  it('requests before an abandoned one still settle when its late answer arrives', async () => {
+    const sock = NetlinkSocket.open();
+    const name = uniqueName('qb');
+    try {
+      await sock.ack((seq) => buildNewLinkRequest(seq, CREATE_FLAGS, { name, kind: 'bridge' }));
+      const index = (await getLink(sock, { name }))!.index;
+      const ac = new AbortController();
+      const first = changeLink(sock, mtu(index, 1300), { timeout: 2000 });
+      const second = changeLink(sock, mtu(index, 1301), { timeout: 2000 });
+      const last = changeLink(sock, mtu(index, 1302), { signal: ac.signal });
+      // After the batch left (the pump runs in the check phase), before its ACK is read.
+      setImmediate(() => ac.abort());
+      expect(await last.catch((e) => e)).toBeInstanceOf(AbortedError);
+      await expect(first).resolves.toBeUndefined();
+      await expect(second).resolves.toBeUndefined();
+      expect(sock.pendingCount).toBe(0);
+    } finally {
+      await deleteLink(sock, { name }).catch(() => undefined);
+      sock.close();
+    }
+  });
+
+  it('a request sent without NLM_F_ACK never stands in for the others', async () => {
+    const sock = NetlinkSocket.open();
+    try {
+      const got = getLink(sock, { index: 1 });
+      const changed = changeLink(sock, mtu(1, 65536), { timeout: 2000 });
+      const quiet = sock.ack(silent, { timeout: 200 }).catch((e) => e);
+      expect((await got)?.name).toBe('lo');
+      await expect(changed).resolves.toBeUndefined();
+      expect(await quiet).toBeInstanceOf(TimeoutError);
+    } finally {
       sock.close();
     }
   });
