@@ -450,14 +450,14 @@ export class NetlinkSocket implements NetlinkTransport {
     let last = batch.length - 1;
     while (last > 0 && !answered(batch[last]!)) last--;
     if (last <= 0) return batch;
-    let quiet: Pending[] | undefined;
+    const quiet: Pending[] = [];
     for (let i = 0; i < last; i++) {
       const e = batch[i]!;
       if (e.mode !== 'ack' || !answered(e)) continue;
       e.bytes[6] = e.bytes[6]! & ~NLM_F_ACK;
-      (quiet ??= []).push(e);
+      quiet.push(e);
     }
-    if (quiet) this.barriers.set(batch[last]!.seq, quiet);
+    if (quiet.length > 0) this.barriers.set(batch[last]!.seq, quiet);
     return batch;
   }
 
