@@ -100,6 +100,7 @@ const {
   createLink,
   deleteLink,
   deleteLinks,
+  getLink,
   buildDumpLinksRequest,
   forEachAttribute,
   NLMSG_HDRLEN,
@@ -544,10 +545,11 @@ async function receiveBuffer(expectTotal) {
   const rounds = Number(flags['rb-rounds'] ?? (quick ? 2 : 5));
   // 0: exact-size reads (the default): peek at the size, then read that much.
   const sizes = [0, 32768, 8192];
+  const G = Number(flags['rb-gets'] ?? (quick ? 1000 : 5000));
   const socks = new Map(sizes.map((size) => [size, NetlinkSocket.open({ datagramSize: size })]));
-  const out = { links: N, rounds, sizes: {} };
+  const out = { links: N, gets: G, rounds, sizes: {} };
   try {
-    for (const size of sizes) out.sizes[size] = { dump: [], dumpCpu: [], create: [] };
+    for (const size of sizes) out.sizes[size] = { dump: [], gets: [] };
     const dumpOnce = async (size) => {
       const n = await dumpLinksRaw(socks.get(size), { stats: false });
       if (n !== expectTotal) throw new Error(`dump with ${size}-byte buffer: ${n} links`);
@@ -559,18 +561,19 @@ async function receiveBuffer(expectTotal) {
         gc();
         await sleep(40);
         out.sizes[size].dump.push(await timed(() => dumpOnce(size)));
-        const s = socks.get(size);
-        const m = await timed(
-          async () => {
-            const ps = [];
-            for (let i = 0; i < N; i++) ps.push(createLink(s, vxlanBody(i), OP));
-            await Promise.all(ps);
-          },
-          { gc: false },
-        );
-        out.sizes[size].create.push(m);
-        ip(['link', 'del', 'group', String(GROUP_BENCH)]);
-        await sleep(200);
+      }
+    }
+    // Requests that are each answered with a message (~1 KiB): where the
+    // buffer per datagram shows. Warm, no forced GC (see the throughput section).
+    const gets = async (s) => {
+      const ps = [];
+      for (let i = 0; i < G; i++) ps.push(getLink(s, { index: 1 }, { stats: false }));
+      await Promise.all(ps);
+    };
+    for (const size of sizes) for (let i = 0; i < 3; i++) await gets(socks.get(size));
+    for (let r = 0; r < rounds * 2; r++) {
+      for (const size of shuffle([...sizes], random)) {
+        out.sizes[size].gets.push(await timed(() => gets(socks.get(size)), { gc: false }));
       }
     }
   } finally {
@@ -582,13 +585,13 @@ async function receiveBuffer(expectTotal) {
     // CPU: means (tick-accounted, see the throughput section).
     x.dumpUserMs = mean(x.dump.map((d) => d.userMs));
     x.dumpSystemMs = mean(x.dump.map((d) => d.systemMs));
-    x.createMs = med(x.create, 'ms');
-    x.createUserMs = mean(x.create.map((d) => d.userMs));
-    x.createSystemMs = mean(x.create.map((d) => d.systemMs));
+    x.getsMs = med(x.gets, 'ms');
+    x.getsUserMs = mean(x.gets.map((d) => d.userMs));
+    x.getsSystemMs = mean(x.gets.map((d) => d.systemMs));
   }
   log(
     `receive buffer: ${Object.entries(out.sizes)
-      .map(([k, x]) => `${k}: dump ${x.dumpMs.toFixed(0)} ms, ${N} creates ${x.createMs.toFixed(0)} ms`)
+      .map(([k, x]) => `${k}: dump ${x.dumpMs.toFixed(0)} ms, ${G} gets ${x.getsMs.toFixed(0)} ms`)
       .join('; ')}`,
   );
   return out;

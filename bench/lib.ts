@@ -27,5 +27,5 @@ export {
 } from '../src/codec/requests.js';
 export { deleteLinks } from '../src/transport/bulk-delete.js';
 export { dumpLinks, dumpLinksRaw, setKernelFilterSupport } from '../src/transport/dump.js';
-export { createLink, deleteLink } from '../src/transport/links.js';
+export { createLink, deleteLink, getLink } from '../src/transport/links.js';
 export { NetlinkSocket } from '../src/transport/socket.js';

@@ -315,28 +315,28 @@ Single deletes cannot be overlapped: the kernel waits for an RCU grace period af
     const RB = k.receiveBuffer;
     if (RB && !RB.error) {
       const base = RB.sizes['0'];
-      parts.push(`## 4b. The socket's receive buffer (what the user CPU of section 4 is made of)
+      parts.push(`## 4b. The socket's receive buffer
 
-With a fixed \`datagramSize\`, the native layer of the \`netlink\` package allocates and zero-fills that many bytes for every datagram it receives, a 36-byte ACK included, and hands them over as a Buffer that lives until the next GC: with 64 KiB, a \`perf\` profile of pipelined requests put about two thirds of the process's CPU in that \`memset\` and in the page faults behind it. \`NetlinkSocket\` therefore reads each datagram at its exact size (\`datagramSize: 0\`, the default: the native layer peeks at the size first). The kernel sizes dump datagrams to the largest read the socket has done, so exact-size reads alone would leave every dump in ~4 KiB datagrams (10× as many); before its first dump the socket makes the kernel answer one 32 KiB message (a refused 32 KiB request, echoed whole in its NLMSG_ERROR), after which dumps come in 32 KiB datagrams. Same namespace (${n0(k.populatedLinks ?? 0)} links), one socket per setting, ${RB.rounds} rounds in random order; the dump is the raw floor (\`dumpLinksRaw\`, \`stats: false\`), the creates are ${n0(RB.links)} pipelined \`createLink\` of vxlan links. Wall: medians; CPU: means; ms.
+With a fixed \`datagramSize\`, the native layer of the \`netlink\` package allocates and zero-fills that many bytes for every datagram it receives, a 36-byte ACK included, and hands them over as a Buffer that lives until the next GC: with 64 KiB, a \`perf\` profile of pipelined requests put about two thirds of the process's CPU in that \`memset\` and in the page faults behind it. \`NetlinkSocket\` therefore reads each datagram at its exact size (\`datagramSize: 0\`, the default: the native layer peeks at the size first). The kernel sizes dump datagrams to the largest read the socket has done, so exact-size reads alone would leave every dump in ~4 KiB datagrams (10× as many); before its first dump the socket makes the kernel answer one 32 KiB message (a refused 32 KiB request, echoed whole in its NLMSG_ERROR), after which dumps come in 32 KiB datagrams. Same namespace (${n0(k.populatedLinks ?? 0)} links), one socket per setting, ${RB.rounds} rounds in random order; the dump is the raw floor (\`dumpLinksRaw\`, \`stats: false\`), the requests are ${n0(RB.gets)} pipelined \`getLink\` of \`lo\` (\`stats: false\`), each answered by a ~1 KiB message, ${RB.rounds * 2} rounds. Wall: medians; CPU: means; ms.
 
 ${table(
   [
     'datagramSize',
     'raw dump wall',
     'dump CPU user + sys',
-    `${n0(RB.links)} pipelined creates wall`,
-    'creates CPU user + sys',
-    'creates user / sys',
-    'creates vs exact size',
+    `${n0(RB.gets)} pipelined gets wall`,
+    'gets CPU user + sys',
+    'gets user / sys',
+    'gets vs exact size',
   ],
   Object.entries(RB.sizes).map(([size, x]) => [
     size === '0' ? 'exact size (default)' : `${Number(size) / 1024} KiB`,
     msf(x.dumpMs),
     `${msf(x.dumpUserMs)} + ${msf(x.dumpSystemMs)}`,
-    msf(x.createMs),
-    `${msf(x.createUserMs)} + ${msf(x.createSystemMs)}`,
-    pct(x.createUserMs / x.createSystemMs),
-    `${f2(x.createMs / base.createMs)}× the time`,
+    msf(x.getsMs),
+    `${msf(x.getsUserMs)} + ${msf(x.getsSystemMs)}`,
+    pct(x.getsUserMs / x.getsSystemMs),
+    `${f2(x.getsMs / base.getsMs)}× the time`,
   ]),
 )}
 

@@ -293,12 +293,14 @@ export interface ListCommand {
   raw: RawValues;
 }
 
-/** `del`: delete a tunnel. */
+/** `del`: delete one tunnel, or several together. */
 export interface DeleteCommand {
   command: 'delete';
   global: GlobalOptions;
-  /** The tunnel to delete (its name). */
+  /** The tunnel to delete (its name): the first of `targets`. */
   target: string;
+  /** Every tunnel named, in order (one unless several names were given). */
+  targets: string[];
   raw: RawValues;
 }
 
@@ -670,22 +672,15 @@ function parseList(cur: Cursor): ListCommand {
 function parseDelete(cur: Cursor): DeleteCommand {
   const words: string[] = [];
   for (let w = cur.word('delete'); w !== undefined; w = cur.word('delete')) words.push(w);
-  let target: string | undefined;
-  if (words.length === 1) target = words[0]!;
-  else if (words.length === 2) {
-    resolveOrThrow(words[0]!, DELETE_WORDS, 'option', 'delete');
-    target = words[1]!;
+  if (words.length === 0) throw new UsageError('delete: which tunnel? (eoip del NAME)', 'delete', 'name');
+  // `del name NAME` (the keyword, or a prefix of it) names one tunnel; otherwise every word is a name.
+  const keyword = words.length === 2 && resolveWord(words[0]!, DELETE_WORDS).ok;
+  const targets = keyword ? [words[1]!] : words;
+  if (targets.length > 1 && cur.global.dryRun) {
+    throw new UsageError('delete: --dry-run shows one request; name one tunnel', 'delete', 'name');
   }
-  if (target === undefined) {
-    throw new UsageError(
-      words.length === 0
-        ? 'delete: which tunnel? (eoip del NAME)'
-        : 'delete: too many arguments (eoip del NAME)',
-      'delete',
-      'name',
-    );
-  }
-  return { command: 'delete', global: cur.global, target, raw: { name: target } };
+  const target = targets[0]!;
+  return { command: 'delete', global: cur.global, target, targets, raw: { name: target } };
 }
 
 function parseMonitor(cur: Cursor): MonitorCommand {

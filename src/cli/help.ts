@@ -114,16 +114,22 @@ Examples:
   eoip -jp list name eoip-hq
 `;
 
-const DELETE = `Usage: eoip del NAME
+const DELETE = `Usage: eoip del NAME [NAME...]
        eoip del name NAME
 
 Delete the tunnel NAME (alias: delete). Refuses interfaces that are not
 eoip/eoipv6 tunnels (exit 1). Prints nothing on success.
 
+Several names are deleted together (the kernel removes them behind one wait,
+so hundreds take well under a second). Each one that fails gets its own line
+on stderr and the others are still deleted; the exit status is that of the
+worst failure. --dry-run takes one name.
+
 ${GLOBAL}
 
 Examples:
   eoip del eoip-hq
+  eoip del eoip-a eoip-b eoip-c
   eoip --dry-run delete name eoip-hq
 `;
 

@@ -32,6 +32,7 @@ export type CliClient = Pick<
   | 'getLink'
   | 'planDeleteTunnel'
   | 'deleteTunnel'
+  | 'deleteTunnels'
   | 'close'
 >;
 
@@ -112,7 +113,27 @@ async function runDelete(client: CliClient, io: CliIo, cmd: DeleteCommand): Prom
     io.stdout(toJsonText(dryRunJson(await client.planDeleteTunnel(cmd.target)), cmd.global.pretty));
     return;
   }
-  await client.deleteTunnel(cmd.target);
+  if (cmd.targets.length === 1) {
+    await client.deleteTunnel(cmd.target);
+    return;
+  }
+  // Several: removed together; each failure is a line of its own, the others still go.
+  const results = await client.deleteTunnels(cmd.targets);
+  let worst = EXIT_OK;
+  results.forEach((r, i) => {
+    if (r.status === 'fulfilled') return;
+    const f = describeFailure(r.reason, { name: cmd.targets[i]! });
+    io.stderr(`eoip: ${f.message}\n`);
+    worst = Math.max(worst, f.exitCode);
+  });
+  if (worst !== EXIT_OK) throw new PartialFailure(worst);
+}
+
+/** Some of several deletes failed; each was already reported. */
+class PartialFailure extends Error {
+  constructor(readonly exitCode: number) {
+    super('some deletes failed');
+  }
 }
 
 /**
@@ -141,6 +162,7 @@ export async function execute(cmd: KernelCommand, io: CliIo, open: OpenClient = 
     }
     return EXIT_OK;
   } catch (e) {
+    if (e instanceof PartialFailure) return e.exitCode;
     const f = describeFailure(e, cmd.raw);
     io.stderr(`eoip: ${f.message}\n`);
     return f.exitCode;

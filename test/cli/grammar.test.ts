@@ -389,9 +389,17 @@ describe('parseArgs', () => {
       command: 'delete',
       global: G,
       target: 'e1',
+      targets: ['e1'],
       raw: { name: 'e1' },
     });
-    expect(parseArgs(['delete', 'name', 'e1'])).toMatchObject({ command: 'delete', target: 'e1' });
+    expect(parseArgs(['delete', 'name', 'e1'])).toMatchObject({
+      command: 'delete',
+      target: 'e1',
+      targets: ['e1'],
+    });
+    expect(parseArgs(['del', 'e1', 'e2', 'e3'])).toMatchObject({ targets: ['e1', 'e2', 'e3'], target: 'e1' });
+    // Two words of which the first is not the keyword: two names.
+    expect(parseArgs(['del', 'nome', 'x'])).toMatchObject({ targets: ['nome', 'x'] });
     expect(parseArgs(['de', 'n', 'name'])).toMatchObject({ command: 'delete', target: 'name' });
     expect(usage(['d', 'name']).message).toBe(
       `ambiguous command "d": could be del, delete, doctor (try 'eoip help')`,

@@ -328,6 +328,22 @@ function fakeClient(opts: { tunnels?: Tunnel[]; fail?: unknown; links?: Record<n
     },
     planDeleteTunnel: record('planDeleteTunnel', () => plan('delete')),
     deleteTunnel: record('deleteTunnel', () => undefined),
+    // Each name's result: a name starting with "x" is missing, "lo" is not a tunnel.
+    deleteTunnels: record('deleteTunnels', (names) =>
+      (names as string[]).map((n) => {
+        if (n.startsWith('x')) {
+          return {
+            status: 'rejected',
+            reason: new LinkNotFoundError(
+              { errno: 19, operation: 'delete', interface: n },
+              'no such interface',
+            ),
+          };
+        }
+        if (n === 'lo') return { status: 'rejected', reason: new NotATunnelError('lo', undefined) };
+        return { status: 'fulfilled', value: undefined };
+      }),
+    ),
     close: () => {
       closed++;
     },
@@ -444,6 +460,22 @@ describe('commands against a fake client', () => {
     const f = fakeClient();
     expect(await run(['delete', 'name', 'e1'], f)).toEqual({ code: 0, out: '', err: '' });
     expect(f.calls).toEqual([{ method: 'deleteTunnel', args: ['e1'] }]);
+  });
+
+  it('del with several names: one deleteTunnels call, a line per failure, the worst status', async () => {
+    const f = fakeClient();
+    expect(await run(['del', 'e1', 'e2', 'e3'], f)).toEqual({ code: 0, out: '', err: '' });
+    expect(f.calls).toEqual([{ method: 'deleteTunnels', args: [['e1', 'e2', 'e3']] }]);
+    const g = fakeClient();
+    const r = await run(['del', 'e1', 'xgone', 'lo', 'e4'], g);
+    expect(r.out).toBe('');
+    expect(r.err.split('\n').filter(Boolean)).toEqual([
+      expect.stringMatching(/^eoip: .*xgone/),
+      'eoip: lo is not an eoip/eoipv6 tunnel (its kind is none)',
+    ]);
+    // A kernel refusal (exit 2) outranks bad usage of a non-tunnel (exit 1).
+    expect(r.code).toBe(2);
+    expect(g.closed()).toBe(1);
   });
 
   it('failures: one line on stderr, the right status, client closed', async () => {

@@ -62,6 +62,19 @@ describe.skipIf(!canUseKernel)('examples on a kernel without the eoip module', (
     expect(r.stdout).toContain('done');
   });
 
+  it('bulk-links creates bridges together and deletes them in one call, naming the missing one', () => {
+    const before = linkNames();
+    const r = run('bulk-links', '50');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('created 50 bridges');
+    expect(r.stdout).toContain('the kernel lists 50 of them');
+    expect(r.stdout).toContain('deleted 50 bridges');
+    expect(r.stdout).toContain('refused: ');
+    expect(r.stdout).toContain('bulk-missing');
+    expect(linkNames()).toEqual(before);
+  });
+
   it('act-in-namespace acts in the namespace it is given', () => {
     const ns = `eoipt-ex-${process.pid}`;
     ip('netns', 'add', ns);
