@@ -261,7 +261,10 @@ ${table(['namespace', 'command', 'median ms', 'min–max', 'vs node -e 0'], cliR
       goals.push([
         `Throughput: pipelined ≥ 3× sequential (create + delete of ${n0(T.links)} vxlan; pipelined deletes through \`deleteLinks\`)`,
         `${f2(cycleRatio)}× (with a \`deleteLink\` per link: ${f2(perLinkRatio)}×; creates alone: ${f2(createRatio)}×)`,
-        yes(cycleRatio >= 3) + (createRatio >= 3 ? ' (creates alone: met)' : ' (creates alone: missed)'),
+        yes(cycleRatio >= 3) +
+          (createRatio >= 3
+            ? ' (creates alone: met)'
+            : ` (creates alone: below 3×; pipelined creates take ${f2(cs.pipelined.ms.median / cs.pipelined.systemMs)}× the kernel's own CPU time, the floor)`),
       ]);
       goals.push([
         'Throughput: user CPU ≤ 25 % of kernel CPU (pipelined cycle)',

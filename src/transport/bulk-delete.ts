@@ -10,30 +10,20 @@ import { forEachAttribute } from '../codec/attributes.js';
 import { readCString, u32le } from '../codec/bytes.js';
 import {
   IFINFOMSG_LEN,
+  IFLA_GROUP,
   IFLA_IFNAME,
-  NLM_F_ACK,
-  NLM_F_REQUEST,
   NLMSG_HDRLEN,
   RTEXT_FILTER_SKIP_STATS,
-  RTM_DELLINK,
   RTM_NEWLINK,
 } from '../codec/constants.js';
 import { Errno } from '../codec/errno.js';
-import { encodeLinkBody, peekLinkKind } from '../codec/link.js';
-import {
-  buildDeleteLinkRequest,
-  buildDumpLinksRequest,
-  buildMessage,
-  buildNewLinkRequest,
-  type LinkSelector,
-} from '../codec/requests.js';
+import { buildDeleteGroupRequest, buildSetGroupRequest } from '../codec/group-requests.js';
+import { peekLinkKind } from '../codec/link.js';
+import { buildDeleteLinkRequest, buildDumpLinksRequest, type LinkSelector } from '../codec/requests.js';
 import { asKernelError } from './dump.js';
 import { DumpInterruptedError } from './errors.js';
 import type { LinkOptions } from './links.js';
 import { NetlinkErrorAnswer, type NetlinkTransport, type RequestOptions } from './socket.js';
-
-/** IFLA_GROUP: the link group (u32; 0 is the default group). */
-const IFLA_GROUP = 27;
 
 /** What {@link deleteLinks} knows of a link before deleting it. */
 export interface LinkSummary {
@@ -41,7 +31,7 @@ export interface LinkSummary {
   index: number;
   /** The interface name. */
   name: string;
-  /** IFLA_INFO_KIND, when the link has one. */
+  /** IFLA_INFO_KIND, when the link has one (read only when a `check` is given). */
   kind: string | undefined;
   /** The link group. */
   group: number;
@@ -79,7 +69,13 @@ export async function deleteLinks(
   const results: PromiseSettledResult<void>[] = new Array(selectors.length);
   if (selectors.length === 0) return results;
   const req: RequestOptions = Object.assign({}, opts, { operation: opts.operation ?? 'delete' });
-  const links = await summarizeLinks(sock, opts.maxAttempts ?? 5, req, opts.targetNsid);
+  const links = await summarizeLinks(
+    sock,
+    opts.maxAttempts ?? 5,
+    req,
+    opts.targetNsid,
+    opts.check !== undefined,
+  );
   const byIndex = new Map<number, LinkSummary>();
   const byName = new Map<string, LinkSummary>();
   for (const l of links) {
@@ -110,21 +106,17 @@ export async function deleteLinks(
 
   const group = unusedGroup(links);
   const moved: typeof targets = [];
-  const moves = await Promise.allSettled(
-    targets.map((t) => setGroup(sock, t.link, group, req).then(() => moved.push(t))),
+  await Promise.all(
+    targets.map((t) =>
+      setGroup(sock, t.link, group, req).then(
+        () => void moved.push(t),
+        (reason) => settle(t, { status: 'rejected', reason }),
+      ),
+    ),
   );
-  moves.forEach((m, i) => {
-    if (m.status === 'rejected') settle(targets[i]!, m);
-  });
   if (moved.length === 0) return results;
   try {
-    await sock.ack(
-      (seq) =>
-        buildMessage(RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, seq, (w) =>
-          encodeLinkBody(w, { extra: (x) => x.u32(IFLA_GROUP, group) }),
-        ),
-      req,
-    );
+    await sock.ack((seq) => buildDeleteGroupRequest(seq, group), req);
     for (const t of moved) settle(t, { status: 'fulfilled', value: undefined });
   } catch {
     // Nothing was deleted (the kernel checks every member first). Undo the
@@ -169,14 +161,7 @@ function setGroup(
   req: RequestOptions,
 ): Promise<void> {
   return sock
-    .ack(
-      (seq) =>
-        buildNewLinkRequest(seq, NLM_F_REQUEST | NLM_F_ACK, {
-          index: link.index,
-          extra: (w) => w.u32(IFLA_GROUP, group),
-        }),
-      req,
-    )
+    .ack((seq) => buildSetGroupRequest(seq, link.index, group), req)
     .then(
       () => undefined,
       (e) => {
@@ -205,6 +190,7 @@ async function summarizeLinks(
   attempts: number,
   req: RequestOptions,
   targetNsid: number | undefined,
+  withKind: boolean,
 ): Promise<LinkSummary[]> {
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const out: LinkSummary[] = [];
@@ -217,7 +203,7 @@ async function summarizeLinks(
           }),
         (h, buf, start, end) => {
           if (h.type !== RTM_NEWLINK || end - start < NLMSG_HDRLEN + IFINFOMSG_LEN) return;
-          out.push(summarize(buf, start, end));
+          out.push(summarize(buf, start, end, withKind));
         },
         req,
       )
@@ -229,7 +215,8 @@ async function summarizeLinks(
   throw new DumpInterruptedError(attempts);
 }
 
-function summarize(buf: Uint8Array, start: number, end: number): LinkSummary {
+/** `withKind`: only `check` looks at the kind, so it is read only for one. */
+function summarize(buf: Uint8Array, start: number, end: number, withKind: boolean): LinkSummary {
   const index = u32le(buf, start + NLMSG_HDRLEN + 4) | 0;
   let name = '';
   let group = 0;
@@ -237,5 +224,5 @@ function summarize(buf: Uint8Array, start: number, end: number): LinkSummary {
     if (type === IFLA_IFNAME) name = readCString(buf, vs, ve);
     else if (type === IFLA_GROUP && ve - vs >= 4) group = u32le(buf, vs);
   });
-  return { index, name, kind: peekLinkKind(buf, start, end), group };
+  return { index, name, kind: withKind ? peekLinkKind(buf, start, end) : undefined, group };
 }
