@@ -113,9 +113,22 @@ interface Pending {
   draining?: boolean;
   /** For 'ack': the message the kernel echoed (NLM_F_ECHO), if any. */
   echo?: Uint8Array;
-  /** Starts the timeout: when the request is handed to the kernel, not while it waits for a slot. */
-  armTimer: () => void;
-  cleanup: () => void;
+  /** Milliseconds the kernel has to answer once the request is sent; 0 = no limit. */
+  timeout: number;
+  /** When the timeout runs out (performance.now() time); set when sent. */
+  deadline: number;
+  /** Settled or abandoned: skipped by the timeout lists. */
+  done: boolean;
+  signal: AbortSignal | undefined;
+  /** The abort listener, when there is a signal. */
+  onAbort: (() => void) | undefined;
+}
+
+/** Requests of one timeout length, in the order they were sent: so in deadline order. */
+interface DeadlineList {
+  items: Pending[];
+  head: number;
+  timer: NodeJS.Timeout | undefined;
 }
 
 /** True when the kernel will answer `e` on success too: NLM_F_ACK set, or a request for data. */
@@ -344,7 +357,6 @@ export class NetlinkSocket implements NetlinkTransport {
     }
     const timeout = opts.timeout ?? DEFAULT_TIMEOUT;
     return new Promise((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
       const signal = opts.signal;
       const entry: Pending = {
         seq,
@@ -354,39 +366,101 @@ export class NetlinkSocket implements NetlinkTransport {
         sent: false,
         resolve,
         reject,
-        armTimer: () => {
-          if (timeout > 0) timer = setTimeout(() => abandon(new TimeoutError(operation, timeout)), timeout);
-        },
-        cleanup: () => {
-          if (timer) clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-        },
+        timeout,
+        deadline: 0,
+        done: false,
+        signal,
+        onAbort: undefined,
       };
       if (visit) {
         entry.visit = visit;
         entry.summary = { messages: 0, interrupted: false, filtered: false, datagrams: 0 };
       }
-      const abandon = (err: Error) => {
-        if (this.pending.get(seq) !== entry || entry.draining) return;
-        entry.cleanup();
-        if (mode === 'dump' && entry.sent) {
-          // The kernel keeps sending this dump until its end; drop those
-          // messages, and start the next dump only after NLMSG_DONE.
-          entry.draining = true;
-          entry.visit = undefined;
-          reject(err);
-          return;
-        }
-        this.settle(entry);
-        reject(err);
-      };
-      const onAbort = () => abandon(new AbortedError(operation, signal?.reason));
-      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal) {
+        entry.onAbort = () => this.abandon(entry, new AbortedError(operation, signal.reason));
+        signal.addEventListener('abort', entry.onAbort, { once: true });
+      }
       this.pending.set(seq, entry);
       this.queue.push(entry);
       this.schedulePump();
       this.updateRef();
     });
+  }
+
+  /** Give up on a request (abort, timeout): reject it now; a sent dump drains first. */
+  private abandon(e: Pending, err: Error): void {
+    if (this.pending.get(e.seq) !== e || e.draining) return;
+    this.release(e);
+    if (e.mode === 'dump' && e.sent) {
+      // The kernel keeps sending this dump until its end; drop those
+      // messages, and start the next dump only after NLMSG_DONE.
+      e.draining = true;
+      e.visit = undefined;
+      e.reject(err);
+      return;
+    }
+    this.settle(e);
+    e.reject(err);
+  }
+
+  /** Stop watching a request's timeout and signal. */
+  private release(e: Pending): void {
+    e.done = true;
+    if (e.onAbort) {
+      e.signal?.removeEventListener('abort', e.onAbort);
+      e.onAbort = undefined;
+    }
+  }
+
+  /**
+   * Timeouts without a timer per request: requests of the same timeout
+   * length expire in the order they were sent, so each length keeps one list
+   * and one timer for its oldest live entry. (A timer per request cost more
+   * than the rest of the request's bookkeeping.) The timers never keep the
+   * process alive; a socket with requests pending does.
+   */
+  private readonly deadlines = new Map<number, DeadlineList>();
+
+  private armTimeout(e: Pending): void {
+    if (e.timeout <= 0) return;
+    e.deadline = performance.now() + e.timeout;
+    let list = this.deadlines.get(e.timeout);
+    if (!list) {
+      list = { items: [], head: 0, timer: undefined };
+      this.deadlines.set(e.timeout, list);
+    }
+    list.items.push(e);
+    if (!list.timer) this.scheduleExpiry(e.timeout, list);
+  }
+
+  private scheduleExpiry(length: number, list: DeadlineList): void {
+    while (list.head < list.items.length && list.items[list.head]!.done) list.head++;
+    if (list.head === list.items.length) {
+      this.deadlines.delete(length);
+      list.timer = undefined;
+      return;
+    }
+    if (list.head > 1024 && list.head * 2 > list.items.length) {
+      list.items = list.items.slice(list.head);
+      list.head = 0;
+    }
+    const wait = Math.max(0, list.items[list.head]!.deadline - performance.now());
+    list.timer = setTimeout(() => this.expire(length, list), Math.ceil(wait));
+    list.timer.unref();
+  }
+
+  private expire(length: number, list: DeadlineList): void {
+    list.timer = undefined;
+    const now = performance.now();
+    while (list.head < list.items.length) {
+      const e = list.items[list.head]!;
+      if (!e.done) {
+        if (e.deadline > now) break;
+        this.abandon(e, new TimeoutError(e.operation, e.timeout));
+      }
+      list.head++;
+    }
+    if (!this.closed) this.scheduleExpiry(length, list);
   }
 
   /** Hand queued requests to the kernel while the window has room (dumps one at a time). */
@@ -463,7 +537,7 @@ export class NetlinkSocket implements NetlinkTransport {
 
   private mark(e: Pending): void {
     e.sent = true;
-    e.armTimer();
+    this.armTimeout(e);
     this.inFlight++;
     if (e.mode === 'dump') this.dumpActive = true;
   }
@@ -505,13 +579,13 @@ export class NetlinkSocket implements NetlinkTransport {
   private fail(seq: number, err: unknown): void {
     const p = this.pending.get(seq);
     if (!p) return;
-    p.cleanup();
+    this.release(p);
     this.settle(p);
     if (!p.draining) p.reject(err);
   }
 
   private succeed(p: Pending, value: unknown): void {
-    p.cleanup();
+    this.release(p);
     this.settle(p);
     if (!p.draining) p.resolve(value);
   }
@@ -584,7 +658,7 @@ export class NetlinkSocket implements NetlinkTransport {
           const rej = p.reject;
           p.draining = true;
           p.visit = undefined;
-          p.cleanup();
+          this.release(p);
           rej(e);
         }
       }
@@ -636,8 +710,10 @@ export class NetlinkSocket implements NetlinkTransport {
     this.pending.clear();
     this.queue.length = 0;
     this.barriers.clear();
+    for (const list of this.deadlines.values()) clearTimeout(list.timer);
+    this.deadlines.clear();
     for (const p of all) {
-      p.cleanup();
+      this.release(p);
       if (!p.draining) p.reject(cause ?? new SocketClosedError(p.operation));
     }
     try {

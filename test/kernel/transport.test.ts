@@ -264,3 +264,39 @@ describe.skipIf(!canUseKernel)('one ACK per batch', () => {
     }
   });
 });
+
+describe.skipIf(!canUseKernel)('timeouts of many requests', () => {
+  it('each request times out after its own timeout, whatever the others have', async () => {
+    const sock = NetlinkSocket.open();
+    try {
+      const t0 = performance.now();
+      const when = (p: Promise<unknown>) =>
+        p.then(
+          () => [undefined, performance.now() - t0] as const,
+          (e) => [e, performance.now() - t0] as const,
+        );
+      const [long, short, mid, answered] = await Promise.all([
+        when(sock.ack(silent, { timeout: 300 })),
+        when(sock.ack(silent, { timeout: 100 })),
+        when(sock.ack(silent, { timeout: 200 })),
+        // Same length as `short`, answered at once: its settling must not disturb `short`.
+        when(getLink(sock, { index: 1 }, { timeout: 100 })),
+      ]);
+      expect(answered[0]).toBeUndefined();
+      for (const [r, ms] of [
+        [long, 300],
+        [short, 100],
+        [mid, 200],
+      ] as const) {
+        expect(r[0]).toBeInstanceOf(TimeoutError);
+        expect(r[0]).toMatchObject({ timeout: ms });
+        expect(r[1]).toBeGreaterThanOrEqual(ms - 5);
+      }
+      expect(short[1]).toBeLessThan(mid[1]);
+      expect(mid[1]).toBeLessThan(long[1]);
+      expect(sock.pendingCount).toBe(0);
+    } finally {
+      sock.close();
+    }
+  });
+});
