@@ -286,7 +286,8 @@ async function throughput() {
   }
   // The bulk cycle is short: more rounds of it (wall: median; CPU: mean, see below).
   const bulkRounds = [cycles.bulk];
-  for (let r = 1; r < createRounds; r++) {
+  const bulkCount = Number(flags['tp-bulk-rounds'] ?? (quick ? 2 : 20));
+  for (let r = 1; r < bulkCount; r++) {
     const create = await timed(() => createPipe(N), warm);
     const del = await timed(() => deleteBulk(N), warm);
     bulkRounds.push({

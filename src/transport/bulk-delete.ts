@@ -25,6 +25,9 @@ import { DumpInterruptedError } from './errors.js';
 import type { LinkOptions } from './links.js';
 import { NetlinkErrorAnswer, type NetlinkTransport, type RequestOptions } from './socket.js';
 
+/** One shared, frozen result for every link deleted (there may be thousands). */
+const FULFILLED: PromiseFulfilledResult<void> = Object.freeze({ status: 'fulfilled', value: undefined });
+
 /** What {@link deleteLinks} knows of a link before deleting it. */
 export interface LinkSummary {
   /** The ifindex. */
@@ -108,16 +111,19 @@ export async function deleteLinks(
   const moved: typeof targets = [];
   await Promise.all(
     targets.map((t) =>
-      setGroup(sock, t.link, group, req).then(
-        () => void moved.push(t),
-        (reason) => settle(t, { status: 'rejected', reason }),
-      ),
+      sock
+        .ack((seq) => buildSetGroupRequest(seq, t.link.index, group), req)
+        .then(
+          () => void moved.push(t),
+          (e) =>
+            settle(t, { status: 'rejected', reason: asKernelError(e, 'delete', t.link.name, t.link.kind) }),
+        ),
     ),
   );
   if (moved.length === 0) return results;
   try {
     await sock.ack((seq) => buildDeleteGroupRequest(seq, group), req);
-    for (const t of moved) settle(t, { status: 'fulfilled', value: undefined });
+    for (const t of moved) settle(t, FULFILLED);
   } catch {
     // Nothing was deleted (the kernel checks every member first). Undo the
     // moves, without the caller's signal: an abort must not leave links in
@@ -151,7 +157,7 @@ async function deleteOneByOne(
         ),
     ),
   );
-  for (const [i, r] of done.entries()) settle(targets[i]!, r);
+  for (const [i, r] of done.entries()) settle(targets[i]!, r.status === 'fulfilled' ? FULFILLED : r);
 }
 
 function setGroup(
