@@ -115,7 +115,7 @@ interface Pending {
   echo?: Uint8Array;
   /** Milliseconds the kernel has to answer once the request is sent; 0 = no limit. */
   timeout: number;
-  /** When the timeout runs out (performance.now() time); set when sent. */
+  /** When the timeout runs out ({@link monotonicMs} time); set when sent. */
   deadline: number;
   /** Settled or abandoned: skipped by the timeout lists. */
   done: boolean;
@@ -129,6 +129,14 @@ interface DeadlineList {
   items: Pending[];
   head: number;
   timer: NodeJS.Timeout | undefined;
+}
+
+/**
+ * Milliseconds on a monotonic clock. Not `performance.now()`: the first use
+ * of that global loads perf_hooks, ~5 ms of every CLI start.
+ */
+function monotonicMs(): number {
+  return process.uptime() * 1000;
 }
 
 /** True when the kernel will answer `e` on success too: NLM_F_ACK set, or a request for data. */
@@ -423,7 +431,7 @@ export class NetlinkSocket implements NetlinkTransport {
 
   private armTimeout(e: Pending): void {
     if (e.timeout <= 0) return;
-    e.deadline = performance.now() + e.timeout;
+    e.deadline = monotonicMs() + e.timeout;
     let list = this.deadlines.get(e.timeout);
     if (!list) {
       list = { items: [], head: 0, timer: undefined };
@@ -444,14 +452,14 @@ export class NetlinkSocket implements NetlinkTransport {
       list.items = list.items.slice(list.head);
       list.head = 0;
     }
-    const wait = Math.max(0, list.items[list.head]!.deadline - performance.now());
+    const wait = Math.max(0, list.items[list.head]!.deadline - monotonicMs());
     list.timer = setTimeout(() => this.expire(length, list), Math.ceil(wait));
     list.timer.unref();
   }
 
   private expire(length: number, list: DeadlineList): void {
     list.timer = undefined;
-    const now = performance.now();
+    const now = monotonicMs();
     while (list.head < list.items.length) {
       const e = list.items[list.head]!;
       if (!e.done) {
