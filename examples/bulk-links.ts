@@ -30,10 +30,14 @@ async function main(): Promise<void> {
     // One group delete for all of them, plus a name that does not exist:
     // it gets its own LinkNotFoundError and does not stop the others.
     t0 = performance.now();
-    const results = await deleteLinks(sock, [...names, 'bulk-missing'].map((name) => ({ name })));
+    const results = await deleteLinks(
+      sock,
+      [...names, 'bulk-missing'].map((name) => ({ name })),
+    );
     const deleted = results.filter((r) => r.status === 'fulfilled').length;
     console.log(`deleted ${deleted} bridges in ${(performance.now() - t0).toFixed(0)} ms`);
-    for (const r of results) if (r.status === 'rejected') console.log(`refused: ${(r.reason as Error).message}`);
+    for (const r of results)
+      if (r.status === 'rejected') console.log(`refused: ${(r.reason as Error).message}`);
   } finally {
     sock.close();
   }
