@@ -221,6 +221,8 @@ export class NetlinkSocket implements NetlinkTransport {
    * answer proves them done (see quietAcks).
    */
   private readonly barriers = new Map<number, Pending[]>();
+  /** Every request asks for its own ACK (sockets that receive multicast events). */
+  private ackEach = false;
   /** Datagrams read so far (tells dumps how many datagrams they took). */
   private received = 0;
   /** Reads datagrams at their exact size (see {@link SocketOptions.datagramSize}). */
@@ -249,7 +251,7 @@ export class NetlinkSocket implements NetlinkTransport {
     this.raw.on('truncatedMessage', (msg, info) => this.truncated(msg, info.truncated));
     // Always listen: an unhandled 'error' event would crash the process (ENOBUFS arrives this way).
     this.raw.on('error', (err) => this.socketError(err));
-    for (const g of opts.groups ?? []) this.raw.addMembership(g);
+    for (const g of opts.groups ?? []) this.join(g);
     this.refd = true;
     this.updateRef();
   }
@@ -277,6 +279,9 @@ export class NetlinkSocket implements NetlinkTransport {
   /** Join a multicast group. */
   join(group: number): void {
     this.raw.addMembership(group);
+    // A burst of events can overflow the receive buffer and drop a failure
+    // answer; a request that asked for no ACK would then pass for done.
+    this.ackEach = true;
   }
 
   private allocSeq(): number {
@@ -529,6 +534,7 @@ export class NetlinkSocket implements NetlinkTransport {
    * of one per request: receiving ACKs was most of the process's CPU.
    */
   private quietAcks(batch: Pending[]): Pending[] {
+    if (this.ackEach) return batch;
     let last = batch.length - 1;
     while (last > 0 && !answered(batch[last]!)) last--;
     if (last <= 0) return batch;
@@ -702,8 +708,22 @@ export class NetlinkSocket implements NetlinkTransport {
   private socketError(err: { errno?: number; message: string }): void {
     const errno = err.errno;
     if (errno === 105 /* ENOBUFS */) {
-      // The kernel dropped multicast messages: the watcher must resync. Requests are unaffected.
+      // The kernel dropped messages: the watcher must resync. A request sent
+      // without NLM_F_ACK may have lost its failure answer: never report it done.
       this.onEventError?.(new SocketError('netlink receive buffer overflowed: events were lost', errno, err));
+      for (const quiet of this.barriers.values()) {
+        for (const e of quiet) {
+          this.fail(
+            e.seq,
+            new SocketError(
+              `${e.operation}: the receive buffer overflowed before the answer came; the request may or may not have been applied`,
+              errno,
+              err,
+            ),
+          );
+        }
+      }
+      this.barriers.clear();
       return;
     }
     const e = new SocketError(`netlink socket error: ${err.message}`, errno, err);

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { NLM_F_REQUEST } from '../../src/codec/constants.js';
 import { decodeLinkMessage } from '../../src/codec/link.js';
 import { buildDumpLinksRequest, buildNewLinkRequest, CREATE_FLAGS } from '../../src/codec/requests.js';
-import { AbortedError, SocketClosedError, TimeoutError } from '../../src/transport/errors.js';
+import { AbortedError, SocketClosedError, SocketError, TimeoutError } from '../../src/transport/errors.js';
 import { changeLink, deleteLink, dumpLinks, getLink } from '../../src/transport/links.js';
 import { NetlinkSocket } from '../../src/transport/socket.js';
 import { canUseKernel, uniqueName } from './helpers.js';
@@ -246,6 +246,48 @@ describe.skipIf(!canUseKernel)('one ACK per batch', () => {
       expect(sock.pendingCount).toBe(0);
     } finally {
       await deleteLink(sock, { name }).catch(() => undefined);
+      sock.close();
+    }
+  });
+
+  it('a socket that receives events asks for an ACK on every request', async () => {
+    const sock = NetlinkSocket.open({ groups: [1 /* RTNLGRP_LINK */], onEvent: () => undefined });
+    const raw = (sock as unknown as { raw: { send: (...a: unknown[]) => void } }).raw;
+    const send = raw.send.bind(raw);
+    const flags: number[] = [];
+    raw.send = (data: unknown, ...rest: unknown[]) => {
+      for (const m of Array.isArray(data) ? data : [data]) flags.push((m as Uint8Array)[6]! & 0x04);
+      send(data, ...rest);
+    };
+    try {
+      await Promise.all(Array.from({ length: 20 }, () => changeLink(sock, mtu(1, 65536))));
+      expect(flags).toEqual(Array(20).fill(0x04));
+    } finally {
+      sock.close();
+    }
+  });
+
+  it('an overflowed receive buffer fails the requests that asked for no ACK, never passes them', async () => {
+    const sock = NetlinkSocket.open();
+    try {
+      const quiet = [changeLink(sock, mtu(1, 65536)), changeLink(sock, mtu(1, 65536))];
+      const last = changeLink(sock, mtu(1, 65536));
+      // Sent (the pump runs in the check phase), answers not read yet: the kernel reports ENOBUFS.
+      setImmediate(() =>
+        (sock as unknown as { socketError: (e: object) => void }).socketError({
+          errno: 105,
+          message: 'ENOBUFS',
+        }),
+      );
+      for (const q of quiet) {
+        const e = await q.catch((x) => x);
+        expect(e).toBeInstanceOf(SocketError);
+        expect(e.message).toContain('may or may not have been applied');
+      }
+      // The last one asked for its ACK and still gets it.
+      await expect(last).resolves.toBeUndefined();
+      expect(sock.pendingCount).toBe(0);
+    } finally {
       sock.close();
     }
   });
