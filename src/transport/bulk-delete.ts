@@ -40,6 +40,9 @@ export interface LinkSummary {
   group: number;
 }
 
+/** A link to delete, and the places of its selectors in the results. */
+type Target = { link: LinkSummary; slots: number[] };
+
 /** Options of {@link deleteLinks}. */
 export interface DeleteLinksOptions extends LinkOptions {
   /**
@@ -59,8 +62,10 @@ export interface DeleteLinksOptions extends LinkOptions {
  * `check` refuses) is rejected without touching the others. If the kernel
  * refuses the group delete (e.g. a device it cannot delete), every link is
  * put back in its own group and deleted on its own, so each gets its own
- * answer. With `targetNsid` (the group move cannot reach another namespace)
- * the links are deleted one by one.
+ * answer; so does an abort or a timeout while links are being moved. With
+ * `targetNsid` (the group move cannot reach another namespace) the links
+ * are deleted one by one. Rejects, with nothing changed, only when the link
+ * list cannot be read (or the signal was aborted before).
  *
  * Watchers see an RTM_NEWLINK (the group move) before each link's RTM_DELLINK.
  */
@@ -86,7 +91,7 @@ export async function deleteLinks(
     byName.set(l.name, l);
   }
   // Which selectors point at which link (two selectors may name the same one).
-  const wanted = new Map<number, { link: LinkSummary; slots: number[] }>();
+  const wanted = new Map<number, Target>();
   selectors.forEach((sel, slot) => {
     const link = sel.index !== undefined ? byIndex.get(sel.index) : byName.get(sel.name);
     const refused = link ? opts.check?.(link) : notFound(sel);
@@ -99,7 +104,7 @@ export async function deleteLinks(
     else wanted.set(link.index, { link, slots: [slot] });
   });
   const targets = [...wanted.values()];
-  const settle = (t: (typeof targets)[number], r: PromiseSettledResult<void>) => {
+  const settle = (t: Target, r: PromiseSettledResult<void>) => {
     for (const slot of t.slots) results[slot] = r;
   };
   if (opts.targetNsid !== undefined || targets.length < 2) {
@@ -108,34 +113,45 @@ export async function deleteLinks(
   }
 
   const group = unusedGroup(links);
-  const moved: typeof targets = [];
+  // Moved for sure, and moved perhaps: a move given up on (abort, timeout)
+  // after it was sent may still have been applied.
+  const moved: Target[] = [];
+  const unsure: Target[] = [];
   await Promise.all(
     targets.map((t) =>
       sock
         .ack((seq) => buildSetGroupRequest(seq, t.link.index, group), req)
         .then(
           () => void moved.push(t),
-          (e) =>
-            settle(t, { status: 'rejected', reason: asKernelError(e, 'delete', t.link.name, t.link.kind) }),
+          (e) => {
+            if (e instanceof NetlinkErrorAnswer) {
+              settle(t, { status: 'rejected', reason: asKernelError(e, 'delete', t.link.name, t.link.kind) });
+            } else unsure.push(t);
+          },
         ),
     ),
   );
-  if (moved.length === 0) return results;
-  try {
-    await sock.ack((seq) => buildDeleteGroupRequest(seq, group), req);
-    for (const t of moved) settle(t, FULFILLED);
-  } catch {
-    // Nothing was deleted (the kernel checks every member first). Undo the
-    // moves, without the caller's signal: an abort must not leave links in
-    // the borrowed group. Then let each link get its own answer.
-    const undo: RequestOptions = { operation: req.operation ?? 'delete' };
-    await Promise.allSettled(moved.map((t) => setGroup(sock, t.link, t.link.group, undo)));
-    await deleteOneByOne(sock, moved, settle, opts);
+  if (moved.length === 0 && unsure.length === 0) return results;
+  if (unsure.length === 0) {
+    try {
+      await sock.ack((seq) => buildDeleteGroupRequest(seq, group), req);
+      for (const t of moved) settle(t, FULFILLED);
+      return results;
+    } catch {
+      // Nothing was deleted: the kernel checks every member first.
+    }
   }
+  // Undo every move that may have happened, without the caller's signal (an
+  // abort must not leave links in the borrowed group), then let each link
+  // get its own answer: deleted alone, or the abort's error.
+  const undo: RequestOptions = { operation: req.operation ?? 'delete' };
+  const back = [...moved, ...unsure];
+  await Promise.allSettled(
+    back.map((t) => sock.ack((seq) => buildSetGroupRequest(seq, t.link.index, t.link.group), undo)),
+  );
+  await deleteOneByOne(sock, back, settle, opts);
   return results;
 }
-
-type Target = { link: LinkSummary; slots: number[] };
 
 async function deleteOneByOne(
   sock: NetlinkTransport,
@@ -158,22 +174,6 @@ async function deleteOneByOne(
     ),
   );
   for (const [i, r] of done.entries()) settle(targets[i]!, r.status === 'fulfilled' ? FULFILLED : r);
-}
-
-function setGroup(
-  sock: NetlinkTransport,
-  link: LinkSummary,
-  group: number,
-  req: RequestOptions,
-): Promise<void> {
-  return sock
-    .ack((seq) => buildSetGroupRequest(seq, link.index, group), req)
-    .then(
-      () => undefined,
-      (e) => {
-        throw asKernelError(e, 'delete', link.name, link.kind);
-      },
-    );
 }
 
 function notFound(sel: LinkSelector): Error {

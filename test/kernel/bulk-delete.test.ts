@@ -144,6 +144,32 @@ describe.skipIf(!canUseKernel)('deleteLinks on the real kernel', () => {
     for (const n of names) ip('link', 'del', n);
   });
 
+  it('an abort after the moves were sent, before their answers, leaves every link as it was', async () => {
+    const names = bridges('bm', 6, 11);
+    const ac = new AbortController();
+    let moves = 0;
+    const spy: NetlinkTransport = {
+      ack: (build, o) => {
+        // After the moves were sent (the socket sends in the check phase) and
+        // applied by the kernel, before their ACK is read.
+        if (build(0)[4] === 16 && o?.signal && ++moves === 1) setImmediate(() => ac.abort(new Error('stop')));
+        return sock.ack(build, o);
+      },
+      reply: (b, o) => sock.reply(b, o),
+      dump: (b, v, o) => sock.dump(b, v, o),
+      close: () => undefined,
+    };
+    const r = await deleteLinks(
+      spy,
+      names.map((name) => ({ name })),
+      { signal: ac.signal },
+    );
+    for (const x of r) expect((x as PromiseRejectedResult).reason).toBeInstanceOf(AbortedError);
+    expect(present(names)).toEqual(names);
+    expect(Object.values(groupsOf(names))).toEqual(Array(6).fill('11'));
+    for (const n of names) ip('link', 'del', n);
+  });
+
   it('a single link, or none, takes the plain path', async () => {
     expect(await deleteLinks(sock, [])).toEqual([]);
     const [one] = bridges('b1', 1);
