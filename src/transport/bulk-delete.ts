@@ -146,10 +146,18 @@ export async function deleteLinks(
   // get its own answer: deleted alone, or the abort's error.
   const undo: RequestOptions = { operation: req.operation ?? 'delete' };
   const back = [...moved, ...unsure];
-  await Promise.allSettled(
+  const undone = await Promise.allSettled(
     back.map((t) => sock.ack((seq) => buildSetGroupRequest(seq, t.link.index, t.link.group), undo)),
   );
-  await deleteOneByOne(sock, back, settle, opts);
+  // A link already gone was deleted by the group delete (given up on after it was sent).
+  const gone = (r: PromiseSettledResult<unknown>) =>
+    r.status === 'rejected' && r.reason instanceof NetlinkErrorAnswer && r.reason.errno === Errno.ENODEV;
+  const left: Target[] = [];
+  for (const [i, t] of back.entries()) {
+    if (gone(undone[i]!)) settle(t, FULFILLED);
+    else left.push(t);
+  }
+  await deleteOneByOne(sock, left, settle, opts);
   return results;
 }
 

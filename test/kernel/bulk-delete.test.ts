@@ -170,6 +170,27 @@ describe.skipIf(!canUseKernel)('deleteLinks on the real kernel', () => {
     for (const n of names) ip('link', 'del', n);
   });
 
+  it('an abort after the group delete was sent reports the links deleted, as they are', async () => {
+    const names = bridges('bg', 3, 12);
+    const ac = new AbortController();
+    const spy: NetlinkTransport = {
+      ack: (build, o) => {
+        if (build(0)[4] === 17 && o?.signal) setImmediate(() => ac.abort(new Error('late')));
+        return sock.ack(build, o);
+      },
+      reply: (b, o) => sock.reply(b, o),
+      dump: (b, v, o) => sock.dump(b, v, o),
+      close: () => undefined,
+    };
+    const r = await deleteLinks(
+      spy,
+      names.map((name) => ({ name })),
+      { signal: ac.signal },
+    );
+    expect(r.map((x) => x.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    expect(present(names)).toEqual([]);
+  });
+
   it('a single link, or none, takes the plain path', async () => {
     expect(await deleteLinks(sock, [])).toEqual([]);
     const [one] = bridges('b1', 1);
