@@ -456,6 +456,12 @@ export async function applyTunnelsWith(
       create: (d) => client.createTunnel(d, op),
       change: (_d, cur, diffs) => client.changeTunnel(cur.index, patchOf(diffs), op),
       delete: (cur) => client.deleteTunnel(cur.index, op),
+      // Pruned tunnels go together, behind one kernel wait.
+      deleteMany: (items) =>
+        client.deleteTunnels(
+          items.map((i) => i.current.index),
+          op,
+        ),
     },
     opts.signal ? { signal: opts.signal } : {},
   );

@@ -96,6 +96,13 @@ export interface ReconcileAdapter<D, C> extends PlanFunctions<D, C> {
   change(desired: D, current: C, diffs: FieldDiff[], name: string): Promise<unknown>;
   /** Delete an item. */
   delete(current: C, name: string): Promise<unknown>;
+  /**
+   * Delete several items together (optional): when present, the plan's
+   * deletes (two or more) go through one call instead of one `delete` each.
+   * One result per item, in order, like `Promise.allSettled`; throwing means
+   * none was deleted.
+   */
+  deleteMany?(items: ReadonlyArray<{ current: C; name: string }>): Promise<PromiseSettledResult<unknown>[]>;
 }
 
 /** Options of {@link planSteps}. */
@@ -188,17 +195,24 @@ function abortReason(signal: AbortSignal): unknown {
  * ones before it stay `done`. Never throws for a failing step: the result
  * says what happened. `unchanged` steps become `done` at once.
  *
+ * With `adapter.deleteMany`, the deletes (which come first) run together:
+ * each gets its own status, and if any failed (`failed` is the first of
+ * them) the run stops after them.
+ *
  * The steps are updated in place and also returned.
  */
 export async function executeSteps<D, C>(
   steps: PlanStep<D, C>[],
-  adapter: Pick<ReconcileAdapter<D, C>, 'create' | 'change' | 'delete'>,
+  adapter: Pick<ReconcileAdapter<D, C>, 'create' | 'change' | 'delete' | 'deleteMany'>,
   opts: { signal?: AbortSignal } = {},
 ): Promise<ReconcileResult<D, C>> {
   for (const s of steps) if (s.action === 'unchanged') s.status = 'done';
   const result: ReconcileResult<D, C> = { steps };
+  const together = adapter.deleteMany ? steps.filter((s) => s.action === 'delete') : [];
+  if (together.length >= 2) await deleteTogether(together, adapter.deleteMany!, result, opts.signal);
+  else together.length = 0;
   for (const step of steps) {
-    if (step.action === 'unchanged') continue;
+    if (step.action === 'unchanged' || together.includes(step)) continue;
     if (result.failed) {
       step.status = 'skipped';
       continue;
@@ -215,6 +229,37 @@ export async function executeSteps<D, C>(
     }
   }
   return result;
+}
+
+async function deleteTogether<D, C>(
+  deletes: PlanStep<D, C>[],
+  deleteMany: NonNullable<ReconcileAdapter<D, C>['deleteMany']>,
+  result: ReconcileResult<D, C>,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const fail = (step: PlanStep<D, C>, e: unknown) => {
+    step.status = 'failed';
+    step.error = e;
+    if (!result.failed) {
+      result.failed = step;
+      result.error = e;
+    }
+  };
+  let outcomes: PromiseSettledResult<unknown>[];
+  try {
+    if (signal?.aborted) throw abortReason(signal);
+    outcomes = await deleteMany(deletes.map((s) => ({ current: s.current as C, name: s.name })));
+  } catch (e) {
+    // Nothing was deleted: the first delete carries the error, the others never ran.
+    fail(deletes[0]!, e);
+    for (const s of deletes.slice(1)) s.status = 'skipped';
+    return;
+  }
+  for (const [i, step] of deletes.entries()) {
+    const r = outcomes[i];
+    if (r?.status === 'fulfilled') step.status = 'done';
+    else fail(step, r ? r.reason : new Error('no result for this delete'));
+  }
 }
 
 async function runStep<D, C>(

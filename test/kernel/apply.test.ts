@@ -18,6 +18,7 @@ import {
 } from '../../src/api/reconcile.js';
 import { type AttributeWriter, forEachAttribute } from '../../src/codec/attributes.js';
 import type { LinkMessage } from '../../src/codec/types.js';
+import { deleteLinks } from '../../src/transport/bulk-delete.js';
 import { KernelError } from '../../src/transport/errors.js';
 import { changeLink, createLink, deleteLink, dumpLinks } from '../../src/transport/links.js';
 import { NetlinkSocket } from '../../src/transport/socket.js';
@@ -222,6 +223,44 @@ describe.skipIf(!canUseKernel)('reconcile engine on real vxlan links', () => {
         `\\+ create ${c}: vni 3101 \\[failed: create ${c}: already exists \\(EEXIST.*\\n\\+ create ${d}: vni 3104 \\[skipped\\]\\n2 of 4 changes applied, 0 unchanged$`,
       ),
     );
+  });
+});
+
+describe.skipIf(!canUseKernel)('reconcile engine with deleteMany', () => {
+  it('prunes several links in one deleteMany call; each delete step gets its own status', async () => {
+    const sock = NetlinkSocket.open();
+    const prefix = uniqueName('dm').slice(0, 9);
+    const names = ['a', 'b', 'c', 'd'].map((x) => `${prefix}${x}`);
+    try {
+      await Promise.all(
+        names.map((name, i) => createLink(sock, { name, kind: 'vxlan', infoData: vxlanData(3400 + i) })),
+      );
+      const calls: string[][] = [];
+      const adapter = {
+        ...vxlanAdapter(sock, prefix),
+        deleteMany: (items: ReadonlyArray<{ current: LinkMessage; name: string }>) => {
+          calls.push(items.map((i) => i.name));
+          return deleteLinks(
+            sock,
+            items.map((i) => ({ index: i.current.index })),
+          );
+        },
+      };
+      const desired = new Map<string, DesiredVxlan>([[names[0]!, { vni: 3400 }]]);
+      const r = await reconcile(desired, adapter, { prune: true });
+      expect(calls).toEqual([names.slice(1)]);
+      expect(r.steps.map((s) => [s.action, s.name, s.status])).toEqual([
+        ['delete', names[1], 'done'],
+        ['delete', names[2], 'done'],
+        ['delete', names[3], 'done'],
+        ['unchanged', names[0], 'done'],
+      ]);
+      expect(r.failed).toBeUndefined();
+      expect(Object.keys(seen(prefix))).toEqual([names[0]]);
+    } finally {
+      for (const n of Object.keys(seen(prefix))) ip('link', 'del', n);
+      sock.close();
+    }
   });
 });
 

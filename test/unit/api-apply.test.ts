@@ -9,29 +9,44 @@ import { EoipClient } from '../../src/api/client.js';
 import { InvalidArgumentError, NotATunnelError, TunnelExistsError } from '../../src/api/errors.js';
 import { deriveTunnelMac } from '../../src/api/validate.js';
 import { fromHex } from '../../src/codec/bytes.js';
-import { NLM_F_CREATE, RTM_DELLINK, RTM_NEWLINK } from '../../src/codec/constants.js';
+import { IFLA_GROUP, NLM_F_CREATE, RTM_DELLINK, RTM_NEWLINK } from '../../src/codec/constants.js';
 import { decodeLinkMessage } from '../../src/codec/link.js';
 import type { RequestOptions } from '../../src/transport/socket.js';
-import { type AckPolicy, ReplayTransport } from '../fixtures/replay.js';
+import { type AckPolicy, ReplayTransport, type SentRequest } from '../fixtures/replay.js';
 import { dumpsVectors } from '../fixtures/vectors.js';
+
+/** IFLA_GROUP of a request, if it carries one. */
+function groupOf(req: SentRequest): number | undefined {
+  const a = req.link.unknown.find((x) => x.type === IFLA_GROUP);
+  return a ? new DataView(a.value.buffer, a.value.byteOffset, 4).getUint32(0, true) : undefined;
+}
 
 /**
  * The replayed link table, kept up to date: a create adds the request as the
- * new link (with an ifindex), a delete removes it. Changes are not merged
- * (the client only reads them back).
+ * new link (with an ifindex), a delete removes it (a group delete, every link
+ * moved into that group). Other changes are not merged (the client only reads
+ * them back).
  */
 class StatefulReplay extends ReplayTransport {
   private nextIndex = 100;
+  private readonly groups = new Map<number, number>();
 
   override async ack(build: (seq: number) => Uint8Array, opts?: RequestOptions) {
+    // Requests may be in flight together: find this one by where it was recorded.
+    const at = this.sent.length;
     const answer = await super.ack(build, opts);
-    const req = this.sent[this.sent.length - 1]!;
+    const req = this.sent[at]!;
+    const group = groupOf(req);
     if (req.type === RTM_NEWLINK && (req.flags & NLM_F_CREATE) !== 0) {
       const msg = req.bytes.slice();
       new DataView(msg.buffer).setInt32(20, this.nextIndex++, true); // ifinfomsg.ifi_index
       this.setLinks([...this.table, msg]);
+    } else if (req.type === RTM_NEWLINK && group !== undefined) {
+      this.groups.set(req.link.index, group);
     } else if (req.type === RTM_DELLINK) {
-      this.setLinks(this.table.filter((m) => decodeLinkMessage(m).index !== req.link.index));
+      const gone = (index: number) =>
+        req.link.index === 0 ? this.groups.get(index) === group : index === req.link.index;
+      this.setLinks(this.table.filter((m) => !gone(decodeLinkMessage(m).index)));
     }
     return answer;
   }
@@ -306,10 +321,14 @@ describe('applyTunnels plan: create, replace, prune', () => {
       ['unchanged', 'e_basic', 'done'],
       ['unchanged', 'e_up', 'done'],
     ]);
+    // Together: both moved into one unused group, then one delete of that group.
     expect(t.mutations.map((m) => [m.type, m.link.index])).toEqual([
-      [RTM_DELLINK, 11],
-      [RTM_DELLINK, 25],
+      [RTM_NEWLINK, 11],
+      [RTM_NEWLINK, 25],
+      [RTM_DELLINK, 0],
     ]);
+    const group = groupOf(t.mutations[0]!);
+    expect(t.mutations.map(groupOf)).toEqual([group, group, group]);
     // br0, va and lo are not tunnels: never pruned.
     expect(t.table.map((m) => decodeLinkMessage(m).name).sort()).toEqual([
       'br0',
@@ -346,9 +365,19 @@ describe('applyTunnels plan: create, replace, prune', () => {
       'change e_up',
       'create n7',
     ]);
-    expect(
-      t.mutations.map((m) => `${m.type === RTM_DELLINK ? 'del' : 'new'} ${m.link.index || m.link.name}`),
-    ).toEqual(['del 7', 'del 11', 'del 25', 'new v6_basic', 'new 17', 'new n7']);
+    const what = (m: SentRequest) =>
+      m.type === RTM_DELLINK
+        ? `del ${m.link.index || 'group'}`
+        : `${groupOf(m) !== undefined ? 'move' : 'new'} ${m.link.index || m.link.name}`;
+    expect(t.mutations.map(what)).toEqual([
+      'move 7',
+      'move 11',
+      'del group',
+      'del 25',
+      'new v6_basic',
+      'new 17',
+      'new n7',
+    ]);
   });
 });
 
@@ -394,8 +423,9 @@ describe('applyTunnels failure: stops at the first refusal and says what was app
     { name: 'n1', tunnelId: 500, local: '10.0.0.1', remote: '10.0.0.9' },
   ];
 
-  it('fails the 4th mutation (EEXIST): the deletes and the first change stay done, the rest is skipped', async () => {
-    const { t, c } = setup((_req, n) => (n === 3 ? 17 : 0));
+  it('fails the change of e_up (EEXIST): the deletes and the first change stay done, the rest is skipped', async () => {
+    // Acks: 0-1 the two moves of the pruned tunnels, 2 their group delete, 3 e_basic's change, 4 e_up's.
+    const { t, c } = setup((_req, n) => (n === 4 ? 17 : 0));
     const err = await applyTunnelsWith(c, desired, { prune: true }).catch((e) => e);
     expect(err).toBeInstanceOf(ApplyError);
     expect(err.code).toBe('APPLY_FAILED');
@@ -410,14 +440,33 @@ describe('applyTunnels failure: stops at the first refusal and says what was app
       ['create', 'n1', 'skipped'],
     ]);
     expect(err.message).toContain('change e_up failed after 3 of 5 changes were applied');
-    // Three applied, the fourth refused, nothing sent for the create.
-    expect(t.mutations).toHaveLength(4);
+    // Two moves, the group delete and a change applied, the next change refused, nothing sent for the create.
+    expect(t.mutations).toHaveLength(5);
     expect(t.mutations.some((m) => m.link.name === 'n1')).toBe(false);
     const text = formatPlan(err.plan);
     expect(text).toContain('~ change e_basic: ttl 0 -> 64 [done]');
     expect(text).toContain('~ change e_up: tos 0 -> 4 [failed: change e_up: already exists (EEXIST)');
     expect(text).toContain('+ create n1: kind eoip, tunnelId 500');
     expect(text).toMatch(/\[skipped\]\n3 of 5 changes applied, 0 unchanged$/);
+  });
+
+  it('pruned tunnels go together: one refused is failed, the other deleted, the run stops after them', async () => {
+    // The move of e_tid1234 (ifindex 11) is refused (EPERM).
+    const { t, c } = setup((req) => (req.type === RTM_NEWLINK && req.link.index === 11 ? 1 : 0));
+    const err = await applyTunnelsWith(c, desired, { prune: true }).catch((e) => e);
+    expect(err).toBeInstanceOf(ApplyError);
+    expect(err.step).toMatchObject({ action: 'delete', name: 'e_tid1234', status: 'failed' });
+    expect(err.cause).toMatchObject({ errno: 1, operation: 'delete', interface: 'e_tid1234' });
+    expect((err as ApplyError).plan.steps.map((s) => [s.action, s.name, s.status])).toEqual([
+      ['delete', 'e_tid1234', 'failed'],
+      ['delete', 'v6_basic', 'done'],
+      ['change', 'e_basic', 'skipped'],
+      ['change', 'e_up', 'skipped'],
+      ['create', 'n1', 'skipped'],
+    ]);
+    const names = t.table.map((m) => decodeLinkMessage(m).name);
+    expect(names).toContain('e_tid1234');
+    expect(names).not.toContain('v6_basic');
   });
 
   it('fails the first mutation: nothing is done', async () => {
