@@ -139,6 +139,25 @@ function monotonicMs(): number {
   return process.uptime() * 1000;
 }
 
+/** What a settled request keeps instead of its message. */
+const NO_BYTES = new Uint8Array(0);
+
+/**
+ * Drop settled requests from the front of a timeout list. Answers come
+ * mostly in the order requests were sent, so trimming whenever the oldest
+ * settles keeps the list as short as the requests in flight.
+ */
+function trimDone(list: DeadlineList): void {
+  while (list.head < list.items.length && list.items[list.head]!.done) list.head++;
+  if (list.head === list.items.length) {
+    list.items.length = 0;
+    list.head = 0;
+  } else if (list.head > 64 && list.head * 2 > list.items.length) {
+    list.items = list.items.slice(list.head);
+    list.head = 0;
+  }
+}
+
 /** True when the kernel will answer `e` on success too: NLM_F_ACK set, or a request for data. */
 function answered(e: Pending): boolean {
   return e.mode !== 'ack' || (e.bytes[6]! & NLM_F_ACK) !== 0;
@@ -418,10 +437,16 @@ export class NetlinkSocket implements NetlinkTransport {
 
   /** Stop watching a request's timeout and signal. */
   private release(e: Pending): void {
+    if (e.done) return;
     e.done = true;
+    e.bytes = NO_BYTES; // it may pin a 64 KiB slab
     if (e.onAbort) {
       e.signal?.removeEventListener('abort', e.onAbort);
       e.onAbort = undefined;
+    }
+    if (e.deadline !== 0) {
+      const list = this.deadlines.get(e.timeout);
+      if (list && list.items[list.head] === e) trimDone(list);
     }
   }
 
@@ -447,15 +472,11 @@ export class NetlinkSocket implements NetlinkTransport {
   }
 
   private scheduleExpiry(length: number, list: DeadlineList): void {
-    while (list.head < list.items.length && list.items[list.head]!.done) list.head++;
-    if (list.head === list.items.length) {
+    trimDone(list);
+    if (list.items.length === 0) {
       this.deadlines.delete(length);
       list.timer = undefined;
       return;
-    }
-    if (list.head > 1024 && list.head * 2 > list.items.length) {
-      list.items = list.items.slice(list.head);
-      list.head = 0;
     }
     const wait = Math.max(0, list.items[list.head]!.deadline - monotonicMs());
     list.timer = setTimeout(() => this.expire(length, list), Math.ceil(wait));

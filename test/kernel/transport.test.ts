@@ -308,6 +308,37 @@ describe.skipIf(!canUseKernel)('one ACK per batch', () => {
 });
 
 describe.skipIf(!canUseKernel)('timeouts of many requests', () => {
+  it('settled requests are not kept for their timeout: the lists hold only those in flight', async () => {
+    const sock = NetlinkSocket.open();
+    const held = () => {
+      const lists = (sock as unknown as { deadlines: Map<number, { items: unknown[]; head: number }> })
+        .deadlines;
+      let n = 0;
+      for (const l of lists.values()) n += l.items.length - l.head;
+      return n;
+    };
+    try {
+      const names = await Promise.all(
+        Array.from({ length: 1000 }, () => getLink(sock, { index: 1 }, { timeout: 300_000 })),
+      );
+      expect(names.every((l) => l?.name === 'lo')).toBe(true);
+      expect(held()).toBe(0);
+      // Behind one still in flight (the kernel never answers it), settled ones
+      // wait to be dropped, but without their messages.
+      const silentOne = sock.ack(silent, { timeout: 100_000 });
+      await Promise.all(Array.from({ length: 10 }, () => getLink(sock, { index: 1 }, { timeout: 100_000 })));
+      expect(held()).toBe(11);
+      const lists = (sock as unknown as { deadlines: Map<number, { items: Array<{ bytes: Uint8Array }> }> })
+        .deadlines;
+      const kept = [...lists.values()].flatMap((l) => l.items.map((e) => e.bytes.byteLength));
+      expect(kept.filter((n) => n > 0)).toHaveLength(1);
+      sock.close();
+      await expect(silentOne).rejects.toBeInstanceOf(SocketClosedError);
+    } finally {
+      sock.close();
+    }
+  });
+
   it('each request times out after its own timeout, whatever the others have', async () => {
     const sock = NetlinkSocket.open();
     try {
