@@ -96,6 +96,7 @@ export interface DumpSummary {
 
 type Mode = 'ack' | 'reply' | 'dump';
 
+/** One request. Every field is set at creation, so that all share one object shape. */
 interface Pending {
   seq: number;
   mode: Mode;
@@ -105,14 +106,14 @@ interface Pending {
   sent: boolean;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
-  visit?: DumpVisitor;
-  summary?: DumpSummary;
+  visit: DumpVisitor | undefined;
+  summary: DumpSummary | undefined;
   /** For dumps: the number of the datagram that carried the last message. */
-  lastDatagram?: number;
+  lastDatagram: number;
   /** A dump that was abandoned (abort/timeout): its messages are dropped until NLMSG_DONE. */
-  draining?: boolean;
+  draining: boolean;
   /** For 'ack': the message the kernel echoed (NLM_F_ECHO), if any. */
-  echo?: Uint8Array;
+  echo: Uint8Array | undefined;
   /** Milliseconds the kernel has to answer once the request is sent; 0 = no limit. */
   timeout: number;
   /** When the timeout runs out ({@link monotonicMs} time); set when sent. */
@@ -398,16 +399,17 @@ export class NetlinkSocket implements NetlinkTransport {
         sent: false,
         resolve,
         reject,
+        visit,
+        summary: visit ? { messages: 0, interrupted: false, filtered: false, datagrams: 0 } : undefined,
+        lastDatagram: 0,
+        draining: false,
+        echo: undefined,
         timeout,
         deadline: 0,
         done: false,
         signal,
         onAbort: undefined,
       };
-      if (visit) {
-        entry.visit = visit;
-        entry.summary = { messages: 0, interrupted: false, filtered: false, datagrams: 0 };
-      }
       if (signal) {
         entry.onAbort = () => this.abandon(entry, new AbortedError(operation, signal.reason));
         signal.addEventListener('abort', entry.onAbort, { once: true });
