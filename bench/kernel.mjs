@@ -230,6 +230,17 @@ const deleteBulk = async (n) => {
   if (failed) throw failed.reason;
 };
 
+/** One create + delete cycle: both phases and their sum. */
+const cycleOf = (create, del) => ({
+  create,
+  delete: del,
+  total: {
+    ms: create.ms + del.ms,
+    userMs: create.userMs + del.userMs,
+    systemMs: create.systemMs + del.systemMs,
+  },
+});
+
 async function throughput() {
   const N = Number(flags['tp-links'] ?? (quick ? 100 : 1000));
   const createRounds = Number(flags['tp-rounds'] ?? (quick ? 2 : 10));
@@ -273,15 +284,7 @@ async function throughput() {
     await check(base + N, `after ${mode} creates`);
     const del = await timed(() => deletes[mode](N), warm);
     await check(base, `after ${mode} deletes`);
-    cycles[mode] = {
-      create,
-      delete: del,
-      total: {
-        ms: create.ms + del.ms,
-        userMs: create.userMs + del.userMs,
-        systemMs: create.systemMs + del.systemMs,
-      },
-    };
+    cycles[mode] = cycleOf(create, del);
     log(`throughput ${mode}: create ${create.ms.toFixed(0)} ms, delete ${del.ms.toFixed(0)} ms`);
   }
   // The bulk cycle is short: more rounds of it (wall: median; CPU: mean, see below).
@@ -290,15 +293,7 @@ async function throughput() {
   for (let r = 1; r < bulkCount; r++) {
     const create = await timed(() => createPipe(N), warm);
     const del = await timed(() => deleteBulk(N), warm);
-    bulkRounds.push({
-      create,
-      delete: del,
-      total: {
-        ms: create.ms + del.ms,
-        userMs: create.userMs + del.userMs,
-        systemMs: create.systemMs + del.systemMs,
-      },
-    });
+    bulkRounds.push(cycleOf(create, del));
   }
   // CPU times are means: the kernel accounts them in scheduler ticks, so one
   // ~100 ms round reads as 0, 4 or 8 ms of user time; the mean over rounds is exact.

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LinkSelector } from '../../src/codec/requests.js';
 import { deleteLinks } from '../../src/transport/bulk-delete.js';
 import { AbortedError, KernelError, LinkNotFoundError } from '../../src/transport/errors.js';
-import { NetlinkSocket, type NetlinkTransport } from '../../src/transport/socket.js';
+import { NetlinkSocket, type NetlinkTransport, type RequestOptions } from '../../src/transport/socket.js';
 import { canUseKernel, ip, ipLinks, uniqueName } from './helpers.js';
 
 /** Group of each named link (`ip -d` shows it as text; 0 is "default"). */
@@ -26,6 +26,22 @@ function bridges(prefix: string, n: number, group?: number): string[] {
     input: `${names.map((x) => `link add ${x}${g} type bridge`).join('\n')}\n`,
   });
   return names;
+}
+
+/**
+ * `sock`, calling `see` with the message type (16 RTM_NEWLINK, 17 RTM_DELLINK)
+ * and the options of each ack request just before it is handed over.
+ */
+function watched(sock: NetlinkTransport, see: (type: number, o?: RequestOptions) => void): NetlinkTransport {
+  return {
+    ack: (build, o) => {
+      see(build(0)[4]!, o);
+      return sock.ack(build, o);
+    },
+    reply: (b, o) => sock.reply(b, o),
+    dump: (b, v, o) => sock.dump(b, v, o),
+    close: () => undefined,
+  };
 }
 
 const present = (names: string[]) => {
@@ -48,17 +64,9 @@ describe.skipIf(!canUseKernel)('deleteLinks on the real kernel', () => {
     const index0 = ipLinks().find((l) => l.ifname === names[0])!.ifindex;
     // What reaches the kernel: count the RTM_DELLINK messages.
     let dellinks = 0;
-    const spy: NetlinkTransport = {
-      ack: (build, o) =>
-        sock.ack((seq) => {
-          const m = build(seq);
-          if (m[4] === 17) dellinks++;
-          return m;
-        }, o),
-      reply: (b, o) => sock.reply(b, o),
-      dump: (b, v, o) => sock.dump(b, v, o),
-      close: () => undefined,
-    };
+    const spy = watched(sock, (type) => {
+      if (type === 17) dellinks++;
+    });
     const sels: LinkSelector[] = [
       ...names.map((name) => ({ name })),
       { name: 'no-such-link' },
@@ -120,16 +128,9 @@ describe.skipIf(!canUseKernel)('deleteLinks on the real kernel', () => {
     const names = bridges('ba', 4, 9);
     const ac = new AbortController();
     // Abort at the moment the group delete is about to be sent.
-    const spy: NetlinkTransport = {
-      ack: (build, o) => {
-        const probe = build(0);
-        if (probe[4] === 17) ac.abort(new Error('stop'));
-        return sock.ack(build, o);
-      },
-      reply: (b, o) => sock.reply(b, o),
-      dump: (b, v, o) => sock.dump(b, v, o),
-      close: () => undefined,
-    };
+    const spy = watched(sock, (type) => {
+      if (type === 17) ac.abort(new Error('stop'));
+    });
     const r = await deleteLinks(
       spy,
       names.map((name) => ({ name })),
@@ -148,17 +149,11 @@ describe.skipIf(!canUseKernel)('deleteLinks on the real kernel', () => {
     const names = bridges('bm', 6, 11);
     const ac = new AbortController();
     let moves = 0;
-    const spy: NetlinkTransport = {
-      ack: (build, o) => {
-        // After the moves were sent (the socket sends in the check phase) and
-        // applied by the kernel, before their ACK is read.
-        if (build(0)[4] === 16 && o?.signal && ++moves === 1) setImmediate(() => ac.abort(new Error('stop')));
-        return sock.ack(build, o);
-      },
-      reply: (b, o) => sock.reply(b, o),
-      dump: (b, v, o) => sock.dump(b, v, o),
-      close: () => undefined,
-    };
+    const spy = watched(sock, (type, o) => {
+      // After the moves were sent (the socket sends in the check phase) and
+      // applied by the kernel, before their ACK is read.
+      if (type === 16 && o?.signal && ++moves === 1) setImmediate(() => ac.abort(new Error('stop')));
+    });
     const r = await deleteLinks(
       spy,
       names.map((name) => ({ name })),
@@ -173,15 +168,9 @@ describe.skipIf(!canUseKernel)('deleteLinks on the real kernel', () => {
   it('an abort after the group delete was sent reports the links deleted, as they are', async () => {
     const names = bridges('bg', 3, 12);
     const ac = new AbortController();
-    const spy: NetlinkTransport = {
-      ack: (build, o) => {
-        if (build(0)[4] === 17 && o?.signal) setImmediate(() => ac.abort(new Error('late')));
-        return sock.ack(build, o);
-      },
-      reply: (b, o) => sock.reply(b, o),
-      dump: (b, v, o) => sock.dump(b, v, o),
-      close: () => undefined,
-    };
+    const spy = watched(sock, (type, o) => {
+      if (type === 17 && o?.signal) setImmediate(() => ac.abort(new Error('late')));
+    });
     const r = await deleteLinks(
       spy,
       names.map((name) => ({ name })),
