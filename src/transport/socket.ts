@@ -221,6 +221,12 @@ export interface NetlinkTransport {
  * on one socket with EBUSY), and at most `maxInFlight` requests are handed to
  * the kernel at once, so that their answers always fit the receive buffer (an
  * overrun sets ENOBUFS on the socket, which the native layer cannot survive).
+ *
+ * Requests that become ready together leave in one sendmsg, and only the
+ * last of them asks for an ACK (NLM_F_ACK): the kernel answers a failure
+ * whether asked or not, so each failure still reaches its own request, and
+ * the last answer proves the others done. Sockets that joined multicast
+ * groups keep an ACK on every request.
  */
 export class NetlinkSocket implements NetlinkTransport {
   private readonly raw: RawSocketType;
