@@ -108,14 +108,15 @@ async function runList(client: CliClient, io: CliIo, cmd: ListCommand): Promise<
   if (text !== '') io.stdout(text);
 }
 
-async function runDelete(client: CliClient, io: CliIo, cmd: DeleteCommand): Promise<void> {
+/** Returns the exit status: several names each report their own failure. */
+async function runDelete(client: CliClient, io: CliIo, cmd: DeleteCommand): Promise<number> {
   if (cmd.global.dryRun) {
     io.stdout(toJsonText(dryRunJson(await client.planDeleteTunnel(cmd.target)), cmd.global.pretty));
-    return;
+    return EXIT_OK;
   }
   if (cmd.targets.length === 1) {
     await client.deleteTunnel(cmd.target);
-    return;
+    return EXIT_OK;
   }
   // Several: removed together; each failure is a line of its own, the others still go.
   const results = await client.deleteTunnels(cmd.targets);
@@ -126,14 +127,7 @@ async function runDelete(client: CliClient, io: CliIo, cmd: DeleteCommand): Prom
     io.stderr(`eoip: ${f.message}\n`);
     worst = Math.max(worst, f.exitCode);
   });
-  if (worst !== EXIT_OK) throw new PartialFailure(worst);
-}
-
-/** Some of several deletes failed; each was already reported. */
-class PartialFailure extends Error {
-  constructor(readonly exitCode: number) {
-    super('some deletes failed');
-  }
+  return worst;
 }
 
 /**
@@ -157,12 +151,10 @@ export async function execute(cmd: KernelCommand, io: CliIo, open: OpenClient = 
         await runList(client, io, cmd);
         break;
       case 'delete':
-        await runDelete(client, io, cmd);
-        break;
+        return await runDelete(client, io, cmd);
     }
     return EXIT_OK;
   } catch (e) {
-    if (e instanceof PartialFailure) return e.exitCode;
     const f = describeFailure(e, cmd.raw);
     io.stderr(`eoip: ${f.message}\n`);
     return f.exitCode;

@@ -6,7 +6,7 @@
  * generic writer's closures and nests cost several times more than the bytes.
  */
 import { writeIPv4, writeIPv6 } from './addresses.js';
-import { utf8 } from './bytes.js';
+import { align4, utf8 } from './bytes.js';
 import {
   IFF_UP,
   IFINFOMSG_LEN,
@@ -99,7 +99,7 @@ function stringAttr(
   const v = attr(b, at, NLA_HDRLEN + n, type);
   if (bytes) b.set(bytes, v);
   else for (let i = 0; i < n; i++) b[v + i] = s.charCodeAt(i);
-  return at + ((NLA_HDRLEN + n + 3) & ~3);
+  return at + align4(NLA_HDRLEN + n);
 }
 
 function isAscii(s: string): boolean {
@@ -138,13 +138,13 @@ export function encodeTunnelRequest(
   const ka = p.keepalive;
 
   // Sizes, in the order the attributes are written.
-  const kindAttr = (NLA_HDRLEN + kind.length + 3) & ~3;
+  const kindAttr = align4(NLA_HDRLEN + kind.length);
   const dataLen = NLA_HDRLEN + 4 * SCALAR + 2 * (NLA_HDRLEN + alen) + (ka ? 2 * SCALAR : 0);
   const infoLen = NLA_HDRLEN + kindAttr + dataLen;
   let total = NLMSG_HDRLEN + IFINFOMSG_LEN + infoLen;
-  if (name !== undefined) total += (NLA_HDRLEN + nameLen + 3) & ~3;
+  if (name !== undefined) total += align4(NLA_HDRLEN + nameLen);
   if (x.mtu !== undefined) total += SCALAR;
-  if (mac !== undefined) total += (NLA_HDRLEN + mac.byteLength + 3) & ~3;
+  if (mac !== undefined) total += align4(NLA_HDRLEN + mac.byteLength);
   if (x.master !== undefined) total += SCALAR;
   if (x.netnsFd !== undefined) total += SCALAR;
   if (x.targetNsid !== undefined) total += SCALAR;
@@ -187,7 +187,7 @@ export function encodeTunnelRequest(
     const n = mac.byteLength;
     const v = attr(b, at, NLA_HDRLEN + n, IFLA_ADDRESS);
     for (let i = 0; i < n; i++) b[v + i] = mac[i]!;
-    at += (NLA_HDRLEN + n + 3) & ~3;
+    at += align4(NLA_HDRLEN + n);
   }
   if (x.master !== undefined) at = u32Attr(b, at, IFLA_MASTER, x.master >>> 0);
   if (x.netnsFd !== undefined) at = u32Attr(b, at, IFLA_NET_NS_FD, x.netnsFd >>> 0);

@@ -17,8 +17,8 @@ import {
   RTM_NEWLINK,
 } from '../codec/constants.js';
 import { Errno } from '../codec/errno.js';
-import { buildDeleteGroupRequest, buildSetGroupRequest } from '../codec/group-requests.js';
 import { peekLinkKind } from '../codec/link.js';
+import { buildDeleteGroupRequest, buildSetGroupRequest } from '../codec/link-requests.js';
 import { buildDeleteLinkRequest, buildDumpLinksRequest, type LinkSelector } from '../codec/requests.js';
 import { asKernelError } from './dump.js';
 import { DumpInterruptedError } from './errors.js';
@@ -108,7 +108,7 @@ export async function deleteLinks(
     for (const slot of t.slots) results[slot] = r;
   };
   if (opts.targetNsid !== undefined || targets.length < 2) {
-    await deleteOneByOne(sock, targets, settle, opts);
+    await deleteOneByOne(sock, targets, settle, req, opts.targetNsid);
     return results;
   }
 
@@ -157,7 +157,7 @@ export async function deleteLinks(
     if (gone(undone[i]!)) settle(t, FULFILLED);
     else left.push(t);
   }
-  await deleteOneByOne(sock, left, settle, opts);
+  await deleteOneByOne(sock, left, settle, req, opts.targetNsid);
   return results;
 }
 
@@ -165,23 +165,21 @@ async function deleteOneByOne(
   sock: NetlinkTransport,
   targets: Target[],
   settle: (t: Target, r: PromiseSettledResult<void>) => void,
-  opts: LinkOptions,
+  req: RequestOptions,
+  targetNsid: number | undefined,
 ): Promise<void> {
-  const req: RequestOptions = Object.assign({}, opts, { operation: opts.operation ?? 'delete' });
-  const where = opts.targetNsid !== undefined ? { targetNsid: opts.targetNsid } : {};
-  const done = await Promise.allSettled(
+  const where = targetNsid !== undefined ? { targetNsid } : {};
+  await Promise.all(
     targets.map((t) =>
       sock
         .ack((seq) => buildDeleteLinkRequest(seq, { index: t.link.index }, where), req)
         .then(
-          () => undefined,
-          (e) => {
-            throw asKernelError(e, 'delete', t.link.name, t.link.kind);
-          },
+          () => settle(t, FULFILLED),
+          (e) =>
+            settle(t, { status: 'rejected', reason: asKernelError(e, 'delete', t.link.name, t.link.kind) }),
         ),
     ),
   );
-  for (const [i, r] of done.entries()) settle(targets[i]!, r.status === 'fulfilled' ? FULFILLED : r);
 }
 
 function notFound(sel: LinkSelector): Error {

@@ -7,21 +7,19 @@
 import { createRequire } from 'node:module';
 import type { RawNetlinkSocket as RawSocketType } from 'netlink';
 import {
-  IFINFOMSG_LEN,
   NETLINK_ROUTE,
   NLM_F_ACK,
   NLM_F_DUMP_FILTERED,
   NLM_F_DUMP_INTR,
-  NLM_F_REQUEST,
   NLMSG_DONE,
   NLMSG_ERROR,
   NLMSG_HDRLEN,
   NLMSG_NOOP,
   NLMSG_OVERRUN,
-  RTM_GETLINK,
 } from '../codec/constants.js';
 import { decodeErrorPayload, type ExtendedAck } from '../codec/error.js';
 import { forEachMessage, type NetlinkHeader } from '../codec/header.js';
+import { buildRefusedGetLinkRequest } from '../codec/link-requests.js';
 import { AbortedError, SocketClosedError, SocketError, TimeoutError } from './errors.js';
 
 /** Most bytes of requests sent in one sendmsg. */
@@ -166,26 +164,6 @@ function answered(e: Pending): boolean {
 
 /** Bytes of the request whose refusal primes the dump size (its NLMSG_ERROR echoes it whole). */
 const PRIME_BYTES = 32 * 1024;
-/** An attribute type RTM_GETLINK does not know (above IFLA_MAX for years to come). */
-const PRIME_ATTR_TYPE = 0x3fff;
-
-/**
- * RTM_GETLINK with ifindex 0, no name and one 32 KiB attribute of an unknown
- * type: the kernel refuses it (EINVAL) before looking anything up.
- */
-function primeRequest(seq: number): Uint8Array {
-  const m = new Uint8Array(PRIME_BYTES);
-  const v = new DataView(m.buffer);
-  v.setUint32(0, PRIME_BYTES, true);
-  v.setUint16(4, RTM_GETLINK, true);
-  v.setUint16(6, NLM_F_REQUEST | NLM_F_ACK, true);
-  v.setUint32(8, seq, true);
-  // ifinfomsg: all zero. Then the attribute, filling the rest.
-  const at = NLMSG_HDRLEN + IFINFOMSG_LEN;
-  v.setUint16(at, PRIME_BYTES - at, true);
-  v.setUint16(at + 2, PRIME_ATTR_TYPE, true);
-  return m;
-}
 
 let rawCtor: (new (protocol: number, options?: object) => RawSocketType) | undefined;
 
@@ -373,7 +351,10 @@ export class NetlinkSocket implements NetlinkTransport {
    */
   private primeDumpSize(): void {
     this.primed = true;
-    this.start('ack', primeRequest, { operation: 'prime', timeout: 0 }).catch(() => {
+    this.start('ack', (seq) => buildRefusedGetLinkRequest(seq, PRIME_BYTES), {
+      operation: 'prime',
+      timeout: 0,
+    }).catch(() => {
       // Refused, as intended; a lost answer only means smaller datagrams.
     });
   }

@@ -1,6 +1,7 @@
 /**
- * Requests about link groups (IFLA_GROUP), written straight into one buffer:
- * bulk deletes send one group move per link, so these are on a hot path.
+ * Small link requests written straight into one buffer: the link-group ones
+ * (bulk deletes send one group move per link, a hot path) and the refused
+ * RTM_GETLINK a socket uses to show the kernel a large read.
  */
 import {
   IFINFOMSG_LEN,
@@ -9,8 +10,10 @@ import {
   NLM_F_REQUEST,
   NLMSG_HDRLEN,
   RTM_DELLINK,
+  RTM_GETLINK,
   RTM_NEWLINK,
 } from './constants.js';
+import { writeHeader } from './header.js';
 import { carve } from './slab.js';
 
 /** nlmsghdr + ifinfomsg + one u32 attribute. */
@@ -19,10 +22,7 @@ const LEN = NLMSG_HDRLEN + IFINFOMSG_LEN + 8;
 function groupMessage(type: number, seq: number, index: number, group: number): Uint8Array {
   const m = carve(LEN); // zero-filled: family, type, flags and change stay 0
   const v = new DataView(m.buffer, m.byteOffset, LEN);
-  v.setUint32(0, LEN, true);
-  v.setUint16(4, type, true);
-  v.setUint16(6, NLM_F_REQUEST | NLM_F_ACK, true);
-  v.setUint32(8, seq, true);
+  writeHeader(v, 0, { length: LEN, type, flags: NLM_F_REQUEST | NLM_F_ACK, seq, pid: 0 });
   v.setInt32(NLMSG_HDRLEN + 4, index, true);
   const at = NLMSG_HDRLEN + IFINFOMSG_LEN;
   v.setUint16(at, 8, true);
@@ -43,4 +43,23 @@ export function buildSetGroupRequest(seq: number, index: number, group: number):
  */
 export function buildDeleteGroupRequest(seq: number, group: number): Uint8Array {
   return groupMessage(RTM_DELLINK, seq, 0, group);
+}
+
+/** An attribute type RTM_GETLINK does not know (above IFLA_MAX for years to come). */
+const UNKNOWN_ATTR = 0x3fff;
+
+/**
+ * RTM_GETLINK of `size` bytes with ifindex 0, no name and one attribute of an
+ * unknown type filling the rest: the kernel refuses it (EINVAL) before
+ * looking anything up, and its NLMSG_ERROR echoes all `size` bytes back.
+ */
+export function buildRefusedGetLinkRequest(seq: number, size: number): Uint8Array {
+  const m = new Uint8Array(size);
+  const v = new DataView(m.buffer);
+  writeHeader(v, 0, { length: size, type: RTM_GETLINK, flags: NLM_F_REQUEST | NLM_F_ACK, seq, pid: 0 });
+  // ifinfomsg: all zero. Then the attribute.
+  const at = NLMSG_HDRLEN + IFINFOMSG_LEN;
+  v.setUint16(at, size - at, true);
+  v.setUint16(at + 2, UNKNOWN_ATTR, true);
+  return m;
 }

@@ -4,10 +4,15 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { forEachAttribute } from '../../src/codec/attributes.js';
 import { toHex } from '../../src/codec/bytes.js';
 import { IFLA_GROUP, NLM_F_ACK, NLM_F_REQUEST, RTM_DELLINK } from '../../src/codec/constants.js';
-import { buildDeleteGroupRequest, buildSetGroupRequest } from '../../src/codec/group-requests.js';
 import { decodeLinkMessage, encodeLinkBody } from '../../src/codec/link.js';
+import {
+  buildDeleteGroupRequest,
+  buildRefusedGetLinkRequest,
+  buildSetGroupRequest,
+} from '../../src/codec/link-requests.js';
 import { buildMessage, buildNewLinkRequest, CHANGE_FLAGS } from '../../src/codec/requests.js';
 
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
@@ -40,5 +45,21 @@ describe('link-group requests', () => {
     expect(m.name).toBeUndefined();
     const g = m.unknown.find((a) => a.type === IFLA_GROUP)!;
     expect(new DataView(g.value.buffer, g.value.byteOffset, 4).getUint32(0, true)).toBe(0x9abcdef0);
+  });
+
+  it('the refused RTM_GETLINK is exactly `size` bytes: no link named, one unknown attribute filling the rest', () => {
+    const m = buildRefusedGetLinkRequest(77, 32 * 1024);
+    const v = new DataView(m.buffer, m.byteOffset, m.byteLength);
+    expect(m.byteLength).toBe(32768);
+    expect([v.getUint32(0, true), v.getUint16(4, true), v.getUint16(6, true), v.getUint32(8, true)]).toEqual([
+      32768,
+      18, // RTM_GETLINK
+      NLM_F_REQUEST | NLM_F_ACK,
+      77,
+    ]);
+    expect(v.getInt32(16 + 4, true)).toBe(0); // ifi_index: no link
+    const attrs: number[][] = [];
+    forEachAttribute(m, 32, m.byteLength, (type, vs, ve) => attrs.push([type, ve - vs]));
+    expect(attrs).toEqual([[0x3fff, 32768 - 36]]);
   });
 });
