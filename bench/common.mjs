@@ -15,7 +15,7 @@ export const LIB = join(TMP, 'lib.mjs');
 export const CLI_DIST = join(TMP, 'dist');
 export const CLI = join(CLI_DIST, 'cli.cjs');
 /** The captured vectors live next to the repository. */
-export const VECTORS = join(REPO, '..', 'shared', 'vectors');
+export const VECTORS = join(REPO, 'test', 'fixtures', 'vectors');
 
 /** Nanoseconds, as a bigint. */
 export const now = () => process.hrtime.bigint();

@@ -23,8 +23,8 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', 
 export const BIN_DIR = join(REPO_ROOT, 'node_modules', '.cache', 'eoip-cli-test');
 /** The built bin. */
 export const BIN = join(BIN_DIR, 'cli.cjs');
-/** The captured vectors, beside the repository. */
-export const VECTORS_DIR = resolve(REPO_ROOT, '..', 'shared', 'vectors');
+/** The captured vectors, kept in the repository. */
+export const VECTORS_DIR = resolve(REPO_ROOT, 'test', 'fixtures', 'vectors');
 
 function newestMtime(path: string): number {
   const st = statSync(path);
