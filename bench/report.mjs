@@ -89,7 +89,7 @@ The machine is shared (other jobs may run at the same time); that is why every c
     ]);
     parts.push(`## 1. Codec (no kernel)
 
-Input: the ${c.messages.all} RTM_NEWLINK messages of \`../shared/vectors/dumps.json\` (${c.messages.tunnels} eoip/eoipv6, ${c.messages.others} other kinds; ${n0(c.messages.bytes)} bytes, counters included), as Node Buffers. ${c.rounds} rounds of about ${c.roundMs} ms per contender. "ops/s" counts messages.
+Input: the ${c.messages.all} RTM_NEWLINK messages of \`test/fixtures/vectors/dumps.json\` (${c.messages.tunnels} eoip/eoipv6, ${c.messages.others} other kinds; ${n0(c.messages.bytes)} bytes, counters included), as Node Buffers. ${c.rounds} rounds of about ${c.roundMs} ms per contender. "ops/s" counts messages.
 
 The \`netlink\` package contender is what its \`RtNetlinkSocket\` does with each message: \`parseMessage\` (nlmsghdr) from \`netlink/dist/structs\`, then the rt parser \`parseMessage(type, data)\` from \`netlink/dist/rt/structs\` (ifinfomsg + every IFLA attribute; it leaves IFLA_LINKINFO raw, so it does less for tunnels than \`decodeLinkMessage\`, which also decodes the eoip INFO_DATA).
 
