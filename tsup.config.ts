@@ -12,10 +12,12 @@ const common: Options = {
 
 export default defineConfig([
   {
-    // The library: ESM + CJS + declarations.
+    // The library: one CommonJS build + declarations. scripts/esm-entry.mjs
+    // then writes the ESM entry over it, so both entry points share one
+    // implementation (and one class per error).
     ...common,
     entry: { index: 'src/index.ts' },
-    format: ['esm', 'cjs'],
+    format: ['cjs'],
     dts: true,
     clean: true,
   },

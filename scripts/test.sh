@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The CLI tests run the built bin.
-npx tsup --silent >/dev/null
+npm run build --silent >/dev/null
 results=".test-results.json"
 rm -f "$results"
 status=0
