@@ -112,6 +112,7 @@ export {
   type DescribedNlmsgErr,
   type DescribedRtgenmsg,
   describeMessage,
+  MAX_DESCRIBE_DEPTH,
 } from './codec/describe.js';
 export { decodeErrorPayload, type ExtendedAck, type NetlinkErrorMessage } from './codec/error.js';
 export { type NetlinkHeader, type NetlinkMessage, splitMessages } from './codec/header.js';

@@ -470,7 +470,7 @@ function describeExtAck(bytes: Uint8Array, start: number, end: number): Describe
   });
 }
 
-function describeError(bytes: Uint8Array, h: NetlinkHeader, out: DescribedMessage): void {
+function describeError(bytes: Uint8Array, h: NetlinkHeader, out: DescribedMessage, depth: number): void {
   const errStart = NLMSG_HDRLEN;
   const reqStart = errStart + 4;
   if (h.length < reqStart + NLMSG_HDRLEN) {
@@ -490,7 +490,7 @@ function describeError(bytes: Uint8Array, h: NetlinkHeader, out: DescribedMessag
         reqStart,
       );
     }
-    request = describeEchoed(bytes.subarray(reqStart, reqStart + reqHeader.length));
+    request = describeEchoed(bytes.subarray(reqStart, reqStart + reqHeader.length), reqStart, depth + 1);
     tlvStart = reqStart + align4(reqHeader.length);
   }
   out.nlmsgerr = { ...errorCode(view.getInt32(errStart, true)), request };
@@ -502,12 +502,33 @@ function describeError(bytes: Uint8Array, h: NetlinkHeader, out: DescribedMessag
   }
 }
 
+/**
+ * How many NLMSG_ERRORs deep an echoed request is described. The kernel
+ * echoes a request inside its error, and a request may itself be an error
+ * message, and so on: each level costs a stack frame, so past this depth the
+ * input is refused (the kernel never nests more than two).
+ */
+export const MAX_DESCRIBE_DEPTH = 16;
+
+/** Refusal of input nested deeper than {@link MAX_DESCRIBE_DEPTH}: not downgraded to raw hex. */
+class NestedTooDeepError extends NetlinkParseError {}
+
 // An echoed request is the sender's bytes, malformed or not: fall back to raw hex.
-function describeEchoed(req: Uint8Array): DescribedMessage {
+function describeEchoed(req: Uint8Array, at: number, depth: number): DescribedMessage {
+  if (depth > MAX_DESCRIBE_DEPTH) {
+    throw new NestedTooDeepError(
+      `error messages echoed more than ${MAX_DESCRIBE_DEPTH} deep are not described`,
+      at,
+    );
+  }
   try {
-    return describeMessage(req);
+    return describeAt(req, depth);
   } catch (e) {
     if (!(e instanceof NetlinkParseError)) throw e;
+    if (e instanceof NestedTooDeepError) {
+      // Offsets count from the outermost message.
+      throw new NestedTooDeepError(e.message.replace(/ \(at byte \d+\)$/, ''), e.offset + at);
+    }
     return {
       nlmsghdr: describeHeader(readHeader(viewOf(req), 0)),
       payload_hex: toHex(req.subarray(NLMSG_HDRLEN)),
@@ -533,10 +554,14 @@ function describeDone(bytes: Uint8Array, h: NetlinkHeader, out: DescribedMessage
  * `eoipv6`, IFLA_INFO_DATA opened into IFLA_GRE_* / IFLA_EOIP_KA_*.
  * NLMSG_ERROR gets `nlmsgerr` (errno and the echoed request) and
  * `ext_ack_tlvs`; NLMSG_DONE gets `done`; other types keep their payload as hex.
+ * An echoed request is described in turn, up to {@link MAX_DESCRIBE_DEPTH}
+ * error messages deep; deeper input is refused, so that the work (and the
+ * stack) stays bounded whatever the bytes.
  *
  * @param bytes exactly one message (trailing alignment padding is allowed)
  * @returns the described message; only plain objects, arrays, strings and numbers
- * @throws NetlinkParseError when the bytes are not one well-formed message
+ * @throws NetlinkParseError when the bytes are not one well-formed message, or
+ *   nest error messages deeper than {@link MAX_DESCRIBE_DEPTH}
  * @example
  * ```ts
  * const req = buildCreateTunnelRequest(0, params, { name: 'eoip1' });
@@ -544,6 +569,11 @@ function describeDone(bytes: Uint8Array, h: NetlinkHeader, out: DescribedMessage
  * ```
  */
 export function describeMessage(bytes: Uint8Array): DescribedMessage {
+  return describeAt(bytes, 0);
+}
+
+/** {@link describeMessage} of a message echoed `depth` error messages deep. */
+function describeAt(bytes: Uint8Array, depth: number): DescribedMessage {
   if (bytes.byteLength < NLMSG_HDRLEN) {
     throw new NetlinkParseError(`truncated netlink header: ${bytes.byteLength} of ${NLMSG_HDRLEN} bytes`, 0);
   }
@@ -566,7 +596,7 @@ export function describeMessage(bytes: Uint8Array): DescribedMessage {
       describeLink(bytes, h, out);
       break;
     case NLMSG_ERROR:
-      describeError(bytes, h, out);
+      describeError(bytes, h, out, depth);
       break;
     case NLMSG_DONE:
       describeDone(bytes, h, out);
