@@ -1,0 +1,42 @@
+/**
+ * Create, change, get, list and delete EoIP / EoIPv6 tunnels: the one-shot functions, the {@link EoipClient} that keeps one socket for many operations, their types, and the preflight checks.
+ *
+ * @module Tunnels
+ */
+export {
+  changeTunnel,
+  createTunnel,
+  deleteTunnel,
+  deleteTunnels,
+  getTunnel,
+  listTunnels,
+  type OneShotOptions,
+  planChangeTunnel,
+  planCreateTunnel,
+  planDeleteTunnel,
+  type ClientOptions,
+  EoipClient,
+  type PlannedRequest,
+  type TunnelTarget,
+  type Keepalive,
+  type KeepaliveInput,
+  type LinkRef,
+  type LinkStats,
+  type ListTunnelsOptions,
+  type NetnsRef,
+  type OperationOptions,
+  type OperState,
+  type Tunnel,
+  type TunnelKind,
+  type TunnelParams,
+  type TunnelPatch,
+  type TunnelSpec,
+  deriveTunnelMac,
+  formatTunnelLine,
+  type TunnelLineInput,
+  type DoctorCheck,
+  hasNetAdmin,
+  probeKind,
+  runDoctor,
+  tunnelChecks,
+} from '../src/index.js';
