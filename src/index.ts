@@ -101,7 +101,7 @@ export {
   watchTunnels,
 } from './api/watch.js';
 export type { RawAttribute } from './codec/attributes.js';
-export { AttributeWriter } from './codec/attributes.js';
+export { AttributeWriter, NetlinkEncodeError } from './codec/attributes.js';
 export {
   type DescribedAttribute,
   type DescribedErrorCode,

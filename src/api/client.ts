@@ -20,8 +20,22 @@ import { asKernelError, dumpLinks, dumpLinksOfKinds } from '../transport/dump.js
 import { deleteLink, getLink } from '../transport/links.js';
 import { type NetnsHandle, openNetns } from '../transport/netns.js';
 import { lookupRoute } from '../transport/route.js';
-import { NetlinkSocket, type NetlinkTransport, type RequestOptions } from '../transport/socket.js';
-import { EoipError, InvalidArgumentError, LinkNotFoundError, NotATunnelError } from './errors.js';
+import {
+  NetlinkErrorAnswer,
+  NetlinkSocket,
+  type NetlinkTransport,
+  type RequestOptions,
+} from '../transport/socket.js';
+import {
+  AbortedError,
+  DOWN_ONLY_HINT,
+  EoipError,
+  InvalidArgumentError,
+  LinkNotFoundError,
+  maybeApplied,
+  NotATunnelError,
+  withNote,
+} from './errors.js';
 import { changeInNetns, type NetnsChildRequest } from './netns-exec.js';
 import type {
   LinkRef,
@@ -280,6 +294,11 @@ export class EoipClient {
    * Create a tunnel and return it as the kernel reports it. Everything (MTU,
    * MAC, master, up) goes in one request, so a failure leaves nothing behind.
    *
+   * A create that fails without the kernel's answer (a timeout, an abort or
+   * a close after it was sent) may still have been carried out: its error
+   * says "may or may not have been applied". Read the state back before
+   * retrying (`applyTunnels` does: it finds the tunnel on its next run).
+   *
    * @throws InvalidArgumentError before sending, for bad input
    * @throws KindNotAvailableError when the eoip module is not loaded
    * @throws TunnelExistsError when the name or the (local, remote, id, link) tuple is taken
@@ -287,6 +306,8 @@ export class EoipClient {
   async createTunnel(spec: TunnelSpec, opts?: OperationOptions): Promise<Tunnel> {
     const { params, extras } = await this.prepareCreate(spec, opts);
     const body = this.createBody(params, extras);
+    // Aborted before sending: nothing can have been applied, say nothing of it.
+    if (opts?.signal?.aborted) throw new AbortedError('create', opts.signal.reason);
     let echo: Uint8Array | undefined;
     try {
       // NLM_F_ECHO: kernels that honour it send the new link back, which
@@ -296,7 +317,7 @@ export class EoipClient {
         this.req(opts, 'create'),
       );
     } catch (e) {
-      throw asKernelError(e, 'create', extras.name, params.kind);
+      throw maybeApplied(asKernelError(e, 'create', extras.name, params.kind));
     }
     if (
       echo &&
@@ -407,6 +428,7 @@ export class EoipClient {
     patch: TunnelPatch,
     opts?: OperationOptions,
   ): Promise<PlannedRequest> {
+    checkChangeInput(target, patch);
     if (this.ns) {
       const a = await changeInNetns(
         this.ns.path,
@@ -439,8 +461,21 @@ export class EoipClient {
   /**
    * Change only what `patch` names; everything else keeps its current value
    * (the current state is read first, since the driver resets whatever a
-   * change request leaves out). If the kernel refuses part of the change, the
-   * tunnel parameters are restored.
+   * change request leaves out). The input is checked before anything is
+   * looked up.
+   *
+   * If the kernel refuses the change, everything it applied before refusing
+   * is put back: the link is read again and each of the tunnel parameters,
+   * name, MTU, MAC address, master and up/down state that differs from the
+   * state read before is restored (the kernel applies a change in steps, e.g.
+   * it releases the tunnel from its bridge before refusing a new master).
+   * When something cannot be restored, the error's hint names it. A change
+   * that fails without the kernel's answer (timeout, abort, close) is not
+   * undone: its error says it may or may not have been applied.
+   *
+   * The kernel renames a tunnel or changes its MAC address only while it is
+   * down (EBUSY otherwise; the error's hint says so): set it down first
+   * (`applyTunnels` does that itself).
    *
    * @example
    * ```ts
@@ -448,6 +483,7 @@ export class EoipClient {
    * ```
    */
   async changeTunnel(target: TunnelTarget, patch: TunnelPatch, opts?: OperationOptions): Promise<Tunnel> {
+    checkChangeInput(target, patch);
     if (this.ns) {
       // The kernel resolves RTM_NEWLINK changes in the socket's own namespace
       // only (IFLA_TARGET_NETNSID there would *move* a device): a helper
@@ -461,15 +497,14 @@ export class EoipClient {
     }
     const { current, params, extras, touchesParams } = await this.prepareChange(target, patch, opts);
     const body = this.changeBody(current.index, touchesParams ? params : undefined, extras);
-    const hasExtras = Object.keys(extras).length > 0;
-    if (touchesParams || hasExtras) {
+    if (touchesParams || Object.keys(extras).length > 0) {
+      if (opts?.signal?.aborted) throw new AbortedError('change', opts.signal.reason);
       try {
         await this.sock.ack((seq) => buildNewLinkRequest(seq, CHANGE_FLAGS, body), this.req(opts, 'change'));
       } catch (e) {
-        // The kernel applies tunnel parameters before link attributes: a
-        // refusal of the latter would leave the former changed. Put them back.
-        if (touchesParams && hasExtras) await this.restore(current, opts);
-        throw asKernelError(e, 'change', current.name, current.kind);
+        // Without the kernel's answer the change's fate is unknown: undoing it could do harm.
+        if (!(e instanceof NetlinkErrorAnswer)) throw maybeApplied(e);
+        throw await this.refusedChange(e, current, extras, opts);
       }
     }
     const after = await this.getTunnel(current.index, opts);
@@ -478,16 +513,62 @@ export class EoipClient {
     return after;
   }
 
-  private async restore(previous: Tunnel, opts?: OperationOptions): Promise<void> {
-    const params: TunnelParams = { ...previous, keepalive: previous.keepalive };
-    try {
-      await this.sock.ack(
-        (seq) => buildNewLinkRequest(seq, CHANGE_FLAGS, this.changeBody(previous.index, params, {})),
-        this.req(opts, 'change'),
-      );
-    } catch {
-      // Best effort: the original error is the one to report.
+  /** The error of a change the kernel refused, once what it applied is put back. */
+  private async refusedChange(
+    answer: NetlinkErrorAnswer,
+    before: Tunnel,
+    extras: TunnelLinkExtras,
+    opts?: OperationOptions,
+  ): Promise<unknown> {
+    let err = asKernelError(answer, 'change', before.name, before.kind);
+    if (answer.errno === EBUSY && (extras.name !== undefined || extras.address !== undefined)) {
+      err = withNote(err, DOWN_ONLY_HINT, before.kind);
     }
+    const left = await this.undoChange(before, opts);
+    return left === undefined ? err : withNote(err, left, before.kind);
+  }
+
+  /**
+   * Put back what a refused change applied: read the link, restore every
+   * attribute that differs from `before` in one request, and if that is
+   * refused too, one request per attribute. Resolves with what could not be
+   * restored (a sentence), or undefined when the tunnel is as it was.
+   */
+  private async undoChange(before: Tunnel, opts?: OperationOptions): Promise<string | undefined> {
+    // No signal: an abort must not leave the undo half-done.
+    const req: OperationOptions = {};
+    const timeout = opts?.timeout ?? this.defaultTimeout;
+    if (timeout !== undefined) req.timeout = timeout;
+    let left: AttributeDiff[] = [];
+    try {
+      for (let round = 0; round < 2; round++) {
+        left = await this.attributesChanged(before, req);
+        if (left.length === 0) return undefined;
+        // First all together; then each alone, so one refusal does not keep the others back
+        // (a tunnel that was down goes down first: a rename or MAC change needs it down).
+        const requests = round === 0 ? [left] : oneByOne(left, before.up);
+        for (const diffs of requests) {
+          await this.sock
+            .ack(
+              (seq) => buildNewLinkRequest(seq, CHANGE_FLAGS, restoreBody(before, diffs)),
+              this.req(req, 'change'),
+            )
+            .catch(() => undefined);
+        }
+      }
+      left = await this.attributesChanged(before, req);
+    } catch (e) {
+      return `the change could not be checked or undone (${e instanceof Error ? e.message : String(e)}): read the tunnel back`;
+    }
+    if (left.length === 0) return undefined;
+    return `the change could not be undone for ${left.map(describeDiff).join(', ')}`;
+  }
+
+  /** What differs between the tunnel now and `before`. */
+  private async attributesChanged(before: Tunnel, opts: OperationOptions): Promise<AttributeDiff[]> {
+    const now = await this.getLink(before.index, opts);
+    if (!now?.tunnel) throw new EoipError(`${before.name} is gone`, 'READ_BACK');
+    return attributeDiffs(before, now.tunnel);
   }
 
   // --- delete ------------------------------------------------------------
@@ -543,6 +624,122 @@ export class EoipClient {
       },
     );
   }
+}
+
+const EBUSY = 16;
+
+/**
+ * Check a change's input before anything is looked up or spawned: the
+ * target, and the patch as it would be for a tunnel of the kind its
+ * addresses name (either kind when it names none). The rules that depend on
+ * the tunnel's actual kind (the tunnel id range, the address family) are
+ * checked again once it is read.
+ */
+function checkChangeInput(target: TunnelTarget, patch: TunnelPatch): void {
+  checkLinkRef('target', target);
+  const named = patchFamily(patch);
+  if (named !== undefined) {
+    checkTunnelPatch(patch, named === 6 ? 'eoipv6' : 'eoip');
+    return;
+  }
+  try {
+    checkTunnelPatch(patch, 'eoip');
+  } catch (asEoip) {
+    try {
+      checkTunnelPatch(patch, 'eoipv6');
+    } catch {
+      throw asEoip;
+    }
+  }
+}
+
+/** The address family a patch's own `remote` or `local` names, if any. */
+function patchFamily(patch: TunnelPatch): 4 | 6 | undefined {
+  if (patch === null || typeof patch !== 'object') return undefined;
+  for (const field of ['remote', 'local'] as const) {
+    const v = Object.hasOwn(patch, field) ? patch[field] : undefined;
+    const family = typeof v === 'string' ? parseIp(v)?.family : undefined;
+    if (family !== undefined) return family;
+  }
+  return undefined;
+}
+
+/** One attribute of a tunnel that differs from what it was: `was` is the value to put back. */
+interface AttributeDiff {
+  /** A tunnel parameter (`ttl`, `keepalive`, …) or link attribute (`name`, `mtu`, `address`, `master`, `up`). */
+  field: string;
+  was: unknown;
+  now: unknown;
+}
+
+/** The tunnel parameters: a change or a restore sends them all together. */
+const PARAM_FIELDS = ['tunnelId', 'local', 'remote', 'link', 'ttl', 'tos'] as const;
+
+/** Every attribute a change may alter, as it differs between `before` and `now`. */
+function attributeDiffs(before: Tunnel, now: Tunnel): AttributeDiff[] {
+  const out: AttributeDiff[] = [];
+  const add = (field: string, was: unknown, is: unknown) => {
+    if (was !== is) out.push({ field, was, now: is });
+  };
+  for (const f of PARAM_FIELDS) add(f, before[f], now[f]);
+  // A driver that does not report keepalive (before 2.x) has none to compare.
+  if (before.keepalive && now.keepalive) {
+    const { interval, retries } = before.keepalive;
+    if (interval !== now.keepalive.interval || retries !== now.keepalive.retries)
+      add('keepalive', before.keepalive, now.keepalive);
+  }
+  add('name', before.name, now.name);
+  if (before.mtu !== undefined) add('mtu', before.mtu, now.mtu);
+  if (before.address !== undefined) add('address', before.address.toLowerCase(), now.address?.toLowerCase());
+  add('master', before.master ?? 0, now.master ?? 0);
+  add('up', before.up, now.up);
+  return out;
+}
+
+/** Each diff alone, in the order that works: `up: false` first, `up: true` last. */
+function oneByOne(diffs: readonly AttributeDiff[], wasUp: boolean): AttributeDiff[][] {
+  const up = diffs.filter((d) => d.field === 'up');
+  const rest = diffs.filter((d) => d.field !== 'up');
+  return (wasUp ? [...rest, ...up] : [...up, ...rest]).map((d) => [d]);
+}
+
+/** The change request that puts back the attributes of `diffs` to their values in `before`. */
+function restoreBody(before: Tunnel, diffs: readonly AttributeDiff[]): LinkRequestBody {
+  const body: LinkRequestBody = { index: before.index };
+  const fields = new Set(diffs.map((d) => d.field));
+  if ([...PARAM_FIELDS, 'keepalive'].some((f) => fields.has(f))) {
+    // The driver rebuilds every parameter from the request: send them all.
+    const params: TunnelParams = {
+      kind: before.kind,
+      tunnelId: before.tunnelId,
+      local: before.local,
+      remote: before.remote,
+      link: before.link,
+      ttl: before.ttl,
+      tos: before.tos,
+      keepalive: fields.has('keepalive') ? before.keepalive : null,
+    };
+    body.kind = before.kind;
+    body.infoData = (w) => encodeTunnelInfoData(w, params);
+  }
+  if (fields.has('name')) body.name = before.name;
+  if (fields.has('mtu')) body.mtu = before.mtu!;
+  if (fields.has('address')) body.address = parseMac(before.address!)!;
+  if (fields.has('master')) body.master = before.master ?? 0;
+  if (fields.has('up')) body.up = before.up;
+  return body;
+}
+
+function describeDiff(d: AttributeDiff): string {
+  const text = (field: string, v: unknown): string => {
+    if ((field === 'master' || field === 'link') && v === 0) return 'none';
+    if (field === 'keepalive' && v !== null && typeof v === 'object') {
+      const k = v as { interval: number; retries: number };
+      return k.interval === 0 ? 'none' : `${k.interval},${k.retries}`;
+    }
+    return String(v);
+  };
+  return `${d.field} (is ${text(d.field, d.now)}, was ${text(d.field, d.was)})`;
 }
 
 /** Same (local, remote, tunnel id, link): the driver's identity of a tunnel. */

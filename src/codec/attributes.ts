@@ -6,8 +6,11 @@
  */
 import { align4, readCString, u32le, utf8, viewOf } from './bytes.js';
 import { NLA_F_NESTED, NLA_F_NET_BYTEORDER, NLA_HDRLEN, NLA_TYPE_MASK } from './constants.js';
+import { checkAttributeLength, checkWellFormed } from './encode-error.js';
 import { NetlinkParseError } from './parse-error.js';
 import { carve } from './slab.js';
+
+export { NetlinkEncodeError, NLA_LEN_MAX, NLMSG_LEN_MAX } from './encode-error.js';
 
 /** An attribute as read: its type (flag bits masked off) and a view of its value. */
 export interface RawAttribute {
@@ -219,6 +222,7 @@ export class AttributeWriter {
    */
   private header(type: number, size: number): number {
     const len = NLA_HDRLEN + size;
+    checkAttributeLength(type, len);
     const padded = align4(len);
     this.reserve(padded);
     const at = this.length;
@@ -229,7 +233,10 @@ export class AttributeWriter {
     return at + NLA_HDRLEN;
   }
 
-  /** Append one attribute with the given value bytes. */
+  /**
+   * Append one attribute with the given value bytes.
+   * @throws NetlinkEncodeError when the value is longer than the 16-bit length field holds (65,531 bytes)
+   */
   bytes(type: number, value: Uint8Array): this {
     const at = this.header(type, value.byteLength);
     this.buf.set(value, at);
@@ -292,7 +299,10 @@ export class AttributeWriter {
     return this;
   }
 
-  /** String attribute. `nul` adds the terminating NUL (the kernel accepts both). */
+  /**
+   * String attribute. `nul` adds the terminating NUL (the kernel accepts both).
+   * @throws NetlinkEncodeError for text longer than the 16-bit length field holds, or with a lone surrogate
+   */
   string(type: number, s: string, nul = true): this {
     let ascii = true;
     for (let i = 0; i < s.length; i++) {
@@ -302,6 +312,7 @@ export class AttributeWriter {
       }
     }
     if (!ascii) {
+      checkWellFormed(type, s);
       const body = utf8(s);
       const at = this.header(type, body.byteLength + (nul ? 1 : 0));
       this.buf.set(body, at);
@@ -316,13 +327,22 @@ export class AttributeWriter {
     return this;
   }
 
-  /** A nested attribute: `fill` writes its children. */
+  /**
+   * A nested attribute: `fill` writes its children.
+   * @throws NetlinkEncodeError when the children fill more than its 16-bit length holds
+   */
   nest(type: number, fill: (w: this) => void): this {
     const at = this.length;
     this.reserve(NLA_HDRLEN);
     this.length += NLA_HDRLEN;
     fill(this);
-    this.dv.setUint16(at, this.length - at, true);
+    const len = this.length - at;
+    if (len > 0xffff) {
+      // Drop the nest: what is left of the writer stays well-formed.
+      this.length = at;
+      checkAttributeLength(type, len);
+    }
+    this.dv.setUint16(at, len, true);
     this.dv.setUint16(at + 2, type, true);
     return this;
   }

@@ -3,6 +3,7 @@
  */
 import { viewOf } from './bytes.js';
 import { NLMSG_HDRLEN } from './constants.js';
+import { checkMessageLength } from './encode-error.js';
 import { NetlinkParseError } from './parse-error.js';
 
 /** The 16-byte netlink message header. */
@@ -40,8 +41,12 @@ export function readHeader(view: DataView, offset: number): NetlinkHeader {
   };
 }
 
-/** Write a header at `offset` of `view`. */
+/**
+ * Write a header at `offset` of `view`.
+ * @throws NetlinkEncodeError when `h.length` does not fit the 32-bit length field
+ */
 export function writeHeader(view: DataView, offset: number, h: NetlinkHeader): void {
+  checkMessageLength(h.length);
   view.setUint32(offset, h.length, true);
   view.setUint16(offset + 4, h.type, true);
   view.setUint16(offset + 6, h.flags, true);

@@ -13,6 +13,7 @@ import {
   RTM_GETLINK,
   RTM_NEWLINK,
 } from './constants.js';
+import { checkAttributeLength, NetlinkEncodeError } from './encode-error.js';
 import { writeHeader } from './header.js';
 import { carve } from './slab.js';
 
@@ -20,6 +21,13 @@ import { carve } from './slab.js';
 const LEN = NLMSG_HDRLEN + IFINFOMSG_LEN + 8;
 
 function groupMessage(type: number, seq: number, index: number, group: number): Uint8Array {
+  // DataView setters would wrap these silently: another link, another group.
+  if (!Number.isInteger(index) || index < 0 || index > 0x7fffffff) {
+    throw new NetlinkEncodeError('ifindex', `${index} is not an integer 0..2147483647`);
+  }
+  if (!Number.isInteger(group) || group < 0 || group > 0xffffffff) {
+    throw new NetlinkEncodeError('IFLA_GROUP', `${group} is not an integer 0..4294967295`);
+  }
   const m = carve(LEN); // zero-filled: family, type, flags and change stay 0
   const v = new DataView(m.buffer, m.byteOffset, LEN);
   writeHeader(v, 0, { length: LEN, type, flags: NLM_F_REQUEST | NLM_F_ACK, seq, pid: 0 });
@@ -54,11 +62,15 @@ const UNKNOWN_ATTR = 0x3fff;
  * looking anything up, and its NLMSG_ERROR echoes all `size` bytes back.
  */
 export function buildRefusedGetLinkRequest(seq: number, size: number): Uint8Array {
+  const at = NLMSG_HDRLEN + IFINFOMSG_LEN;
+  if (!Number.isInteger(size) || size < at + 4) {
+    throw new NetlinkEncodeError('message', `${size} bytes: an integer, at least ${at + 4}`);
+  }
+  checkAttributeLength(UNKNOWN_ATTR, size - at);
   const m = new Uint8Array(size);
   const v = new DataView(m.buffer);
   writeHeader(v, 0, { length: size, type: RTM_GETLINK, flags: NLM_F_REQUEST | NLM_F_ACK, seq, pid: 0 });
   // ifinfomsg: all zero. Then the attribute.
-  const at = NLMSG_HDRLEN + IFINFOMSG_LEN;
   v.setUint16(at, size - at, true);
   v.setUint16(at + 2, UNKNOWN_ATTR, true);
   return m;

@@ -51,9 +51,23 @@ export function buildMessage(
   return w.finish();
 }
 
-/** RTM_NEWLINK with any body: the generic create (`CREATE_FLAGS`) or change (`CHANGE_FLAGS`). */
+/**
+ * The own enumerable fields of `body` in an object without a prototype: a
+ * field inherited from a prototype (or polluted into `Object.prototype`)
+ * never reaches the request.
+ */
+function ownFields<T extends object>(body: T): T {
+  return Object.assign(Object.create(null) as T, body);
+}
+
+/**
+ * RTM_NEWLINK with any body: the generic create (`CREATE_FLAGS`) or change (`CHANGE_FLAGS`).
+ * Only `body`'s own properties are read.
+ * @throws NetlinkEncodeError when a field is longer than its attribute's length field holds
+ */
 export function buildNewLinkRequest(seq: number, flags: number, body: LinkRequestBody): Uint8Array {
-  return buildMessage(RTM_NEWLINK, flags, seq, (w) => encodeLinkBody(w, body));
+  const own = ownFields(body);
+  return buildMessage(RTM_NEWLINK, flags, seq, (w) => encodeLinkBody(w, own));
 }
 
 export type { TunnelLinkExtras };
@@ -143,9 +157,10 @@ function buildNewLinkLike(
   link: LinkSelector,
   opts: { targetNsid?: number; extMask?: number },
 ): Uint8Array {
-  const body: LinkRequestBody = { ...opts };
-  if (link.index !== undefined) body.index = link.index;
-  else body.name = link.name;
+  const body: LinkRequestBody = ownFields(opts);
+  const index = Object.hasOwn(link, 'index') ? link.index : undefined;
+  if (index !== undefined) body.index = index;
+  else body.name = (link as ByName).name;
   return buildMessage(type, flags, seq, (w) => encodeLinkBody(w, body));
 }
 
@@ -166,7 +181,8 @@ export interface DumpLinksOptions {
  * rtgenmsg header the kernel ignores the kind filter silently.
  */
 export function buildDumpLinksRequest(seq: number, opts: DumpLinksOptions = {}): Uint8Array {
-  const body: LinkRequestBody = {};
+  const body: LinkRequestBody = Object.create(null);
+  opts = ownFields(opts);
   if (opts.kind !== undefined) body.kind = opts.kind;
   if (opts.master !== undefined) body.master = opts.master;
   if (opts.extMask !== undefined) body.extMask = opts.extMask;

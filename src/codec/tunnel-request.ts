@@ -31,6 +31,7 @@ import {
   NLMSG_HDRLEN,
   RTM_NEWLINK,
 } from './constants.js';
+import { checkAttributeLength, checkMessageLength, checkWellFormed } from './encode-error.js';
 import { badAddress } from './eoip.js';
 import { carve } from './slab.js';
 import type { TunnelParams } from './types.js';
@@ -102,6 +103,11 @@ function stringAttr(
   return at + align4(NLA_HDRLEN + n);
 }
 
+/** The own property `key` of the extras, never an inherited one. */
+function ownField<K extends keyof TunnelLinkExtras>(x: TunnelLinkExtras, key: K): TunnelLinkExtras[K] {
+  return Object.hasOwn(x, key) ? x[key] : undefined;
+}
+
 function isAscii(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) return false;
   return true;
@@ -113,6 +119,7 @@ function isAscii(s: string): boolean {
  * a name that is not a string, an address that is not a Uint8Array), which
  * the caller hands to the generic path so that nothing changes for it.
  * @throws TypeError for an address literal of the wrong family, as the generic path does
+ * @throws NetlinkEncodeError for a name or address longer than an attribute's length field holds
  */
 export function encodeTunnelRequest(
   flags: number,
@@ -125,16 +132,27 @@ export function encodeTunnelRequest(
   const v6 = kind === 'eoipv6';
   if (!v6 && kind !== 'eoip') return undefined;
   const alen = v6 ? 16 : 4;
-  const name = x.name;
+  // Own properties only: a field inherited from a prototype is no field.
+  const name = ownField(x, 'name');
   let nameBytes: Uint8Array | undefined;
   let nameLen = 0;
   if (name !== undefined) {
     if (typeof name !== 'string') return undefined;
-    if (!isAscii(name)) nameBytes = utf8(name);
+    if (!isAscii(name)) {
+      checkWellFormed(IFLA_IFNAME, name);
+      nameBytes = utf8(name);
+    }
     nameLen = nameBytes ? nameBytes.byteLength : name.length;
+    // A longer name would wrap its length field: the kernel would read the rest as attributes.
+    checkAttributeLength(IFLA_IFNAME, NLA_HDRLEN + nameLen);
   }
-  const mac = x.address;
+  const mac = ownField(x, 'address');
+  const mtu = ownField(x, 'mtu');
+  const master = ownField(x, 'master');
+  const netnsFd = ownField(x, 'netnsFd');
+  const targetNsid = ownField(x, 'targetNsid');
   if (mac !== undefined && !(mac instanceof Uint8Array)) return undefined;
+  if (mac !== undefined) checkAttributeLength(IFLA_ADDRESS, NLA_HDRLEN + mac.byteLength);
   const ka = p.keepalive;
 
   // Sizes, in the order the attributes are written.
@@ -143,11 +161,12 @@ export function encodeTunnelRequest(
   const infoLen = NLA_HDRLEN + kindAttr + dataLen;
   let total = NLMSG_HDRLEN + IFINFOMSG_LEN + infoLen;
   if (name !== undefined) total += align4(NLA_HDRLEN + nameLen);
-  if (x.mtu !== undefined) total += SCALAR;
+  if (mtu !== undefined) total += SCALAR;
   if (mac !== undefined) total += align4(NLA_HDRLEN + mac.byteLength);
-  if (x.master !== undefined) total += SCALAR;
-  if (x.netnsFd !== undefined) total += SCALAR;
-  if (x.targetNsid !== undefined) total += SCALAR;
+  if (master !== undefined) total += SCALAR;
+  if (netnsFd !== undefined) total += SCALAR;
+  if (targetNsid !== undefined) total += SCALAR;
+  checkMessageLength(total);
 
   // Zero-filled: pid, family, device type and every padding byte are already written.
   const b = carve(total);
@@ -156,7 +175,7 @@ export function encodeTunnelRequest(
   put16(b, 6, flags);
   put32(b, 8, seq >>> 0);
   put32(b, NLMSG_HDRLEN + 4, index | 0);
-  const up = x.up;
+  const up = ownField(x, 'up');
   if (up) b[NLMSG_HDRLEN + 8] = IFF_UP;
   if (up !== undefined) b[NLMSG_HDRLEN + 12] = IFF_UP;
   let at = NLMSG_HDRLEN + IFINFOMSG_LEN;
@@ -182,15 +201,15 @@ export function encodeTunnelRequest(
     at = u8Attr(b, at, IFLA_EOIP_KA_RETRIES, ka.retries);
   }
 
-  if (x.mtu !== undefined) at = u32Attr(b, at, IFLA_MTU, x.mtu >>> 0);
+  if (mtu !== undefined) at = u32Attr(b, at, IFLA_MTU, mtu >>> 0);
   if (mac !== undefined) {
     const n = mac.byteLength;
     const v = attr(b, at, NLA_HDRLEN + n, IFLA_ADDRESS);
     for (let i = 0; i < n; i++) b[v + i] = mac[i]!;
     at += align4(NLA_HDRLEN + n);
   }
-  if (x.master !== undefined) at = u32Attr(b, at, IFLA_MASTER, x.master >>> 0);
-  if (x.netnsFd !== undefined) at = u32Attr(b, at, IFLA_NET_NS_FD, x.netnsFd >>> 0);
-  if (x.targetNsid !== undefined) u32Attr(b, at, IFLA_TARGET_NETNSID, x.targetNsid | 0);
+  if (master !== undefined) at = u32Attr(b, at, IFLA_MASTER, master >>> 0);
+  if (netnsFd !== undefined) at = u32Attr(b, at, IFLA_NET_NS_FD, netnsFd >>> 0);
+  if (targetNsid !== undefined) u32Attr(b, at, IFLA_TARGET_NETNSID, targetNsid | 0);
   return b;
 }
