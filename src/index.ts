@@ -17,8 +17,18 @@ export {
   applyTunnelsWith,
   type DesiredTunnel,
   formatPlan,
+  type ParseApplyFileOptions,
   parseApplyFile,
+  readApplyFile,
 } from './api/apply.js';
+export {
+  APPLY_FILE_MAX_BYTES,
+  APPLY_FILE_MAX_DEPTH,
+  APPLY_FILE_MAX_TUNNELS,
+  ApplyFileError,
+  type ApplyFileErrorDetails,
+  type FilePosition,
+} from './api/apply-file.js';
 export { type ClientOptions, EoipClient, type PlannedRequest, type TunnelTarget } from './api/client.js';
 // Diagnostics
 export { type DoctorCheck, hasNetAdmin, probeKind, runDoctor, tunnelChecks } from './api/doctor.js';

@@ -4,7 +4,7 @@
  * with an fd of the namespace file), and requests name that id
  * (IFLA_TARGET_NETNSID).
  */
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, openSync } from 'node:fs';
 import { forEachAttribute } from '../codec/attributes.js';
 import { NETNSA_NSID, NLMSG_HDRLEN } from '../codec/constants.js';
 import { buildGetNsidRequest, buildNewNsidRequest } from '../codec/requests.js';
@@ -45,6 +45,27 @@ async function getNsid(sock: NetlinkTransport, fd: number, opts: RequestOptions)
 }
 
 /**
+ * Open a namespace file without blocking (a FIFO given as the path would
+ * hang a plain open) and make sure it is one: namespace files are empty
+ * regular files (nsfs), so a FIFO, device, socket or directory is refused
+ * before anything reads it.
+ */
+function openNamespaceFile(path: string): number {
+  let fd: number;
+  try {
+    fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new SocketError(`cannot open network namespace ${path}: ${err.code ?? err.message}`, undefined, e);
+  }
+  try {
+    if (fstatSync(fd).isFile()) return fd;
+  } catch {}
+  closeSync(fd);
+  throw new SocketError(`cannot open network namespace ${path}: not a namespace file`);
+}
+
+/**
  * Open the namespace `ref` and get (or assign) its id. Throws SocketError
  * when the namespace file cannot be opened.
  */
@@ -54,13 +75,7 @@ export async function openNetns(
   opts: RequestOptions = {},
 ): Promise<NetnsHandle> {
   const path = netnsPath(ref);
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new SocketError(`cannot open network namespace ${path}: ${err.code ?? err.message}`, undefined, e);
-  }
+  const fd = openNamespaceFile(path);
   try {
     let nsid = await getNsid(sock, fd, opts);
     if (nsid < 0) {
