@@ -14,11 +14,10 @@ import type { NetlinkHeader } from '../codec/header.js';
 import { decodeLinkBody, peekLinkKind } from '../codec/link.js';
 import { buildDumpLinksRequest } from '../codec/requests.js';
 import type { LinkMessage } from '../codec/types.js';
-import { DumpInterruptedError, kernelError, SocketClosedError } from './errors.js';
+import { DumpInterruptedError, kernelError } from './errors.js';
 import {
   type DumpSummary,
   NetlinkErrorAnswer,
-  NetlinkSocket,
   type NetlinkTransport,
   type RequestOptions,
 } from './socket.js';
@@ -132,30 +131,25 @@ async function dumpFiltered(
   // registered, so none of its links exist: nothing to decode when only it was asked for.
   const noneIfUnfiltered = keep !== undefined && keep.length === 1 && kernelFilters();
   for (let attempt = 1; attempt <= attempts; attempt++) {
-    // When an unflagged first message is the whole answer, run the dump on a
-    // socket of its own and close it right there: the kernel then never
-    // builds the rest (on a host with 10,000 links, ~11 MB it would send).
-    const early = noneIfUnfiltered && sock instanceof NetlinkSocket;
-    // (Fixed 32 KiB reads: a socket that reads one datagram has nothing to gain from priming.)
-    const via: NetlinkTransport = early ? NetlinkSocket.open({ datagramSize: 32 * 1024 }) : sock;
     const out: LinkMessage[] = [];
     let unfiltered = false;
-    const visit = (h: NetlinkHeader, buf: Uint8Array, start: number, end: number) => {
-      if (h.type !== RTM_NEWLINK || end - start < NLMSG_HDRLEN + IFINFOMSG_LEN) return;
+    const visit = (h: NetlinkHeader, buf: Uint8Array, start: number, end: number): boolean | undefined => {
+      if (h.type !== RTM_NEWLINK || end - start < NLMSG_HDRLEN + IFINFOMSG_LEN) return undefined;
       if (req.kind !== undefined && (h.flags & NLM_F_DUMP_FILTERED) === 0) {
         unfiltered = true;
-        if (noneIfUnfiltered) {
-          if (early) via.close();
-          return;
-        }
+        // The first unflagged message is the whole answer: stop the dump, so
+        // that the kernel never builds the rest (on a host with 10,000
+        // links, ~11 MB it would send).
+        if (noneIfUnfiltered) return false;
         const kind = peekLinkKind(buf, start, end);
-        if (kind === undefined || !keep?.includes(kind)) return;
+        if (kind === undefined || !keep?.includes(kind)) return undefined;
       }
       out.push(decodeLinkBody(buf, undefined, start, end, h.type, h.flags, h.seq));
+      return undefined;
     };
     let summary: DumpSummary;
     try {
-      summary = await via.dump(
+      summary = await sock.dump(
         (seq) =>
           buildDumpLinksRequest(seq, {
             ...(req.kind !== undefined ? { kind: req.kind } : {}),
@@ -169,15 +163,14 @@ async function dumpFiltered(
               : {}),
           }),
         visit,
-        { ...req, operation: req.operation ?? 'list' },
+        // Stoppable: the socket runs it where a stop makes the kernel drop the rest.
+        { ...req, operation: req.operation ?? 'list', stoppable: noneIfUnfiltered },
       );
     } catch (e) {
-      // Closed on purpose at the first unflagged message: the kind has no links.
-      if (early && unfiltered && e instanceof SocketClosedError) return { links: [], filtered: false };
       throw asKernelError(e, 'list');
-    } finally {
-      if (early) via.close();
     }
+    // The kind is not registered, so it has no links (whether or not the dump was stopped).
+    if (noneIfUnfiltered && unfiltered) return { links: [], filtered: false };
     if (!summary.interrupted) return { links: out, filtered: !unfiltered };
     if (attempt === attempts) throw new DumpInterruptedError(attempts);
   }

@@ -126,14 +126,32 @@ export class AbortedError extends EoipError {
   }
 }
 
+/** What errors say of a request that was sent but whose answer never came. */
+export const MAYBE_APPLIED = 'the request may or may not have been applied';
+
 /** The socket was closed (by `close()` or a socket error) while the operation was pending. */
 export class SocketClosedError extends EoipError {
   /** What was pending. */
   readonly operation: string;
-  /** @param operation what was pending */
-  constructor(operation: string, cause?: unknown) {
-    super(`${operation}: the netlink socket was closed`, 'SOCKET_CLOSED', { cause });
+  /**
+   * True when the request (a create, change or delete) had been sent: the
+   * kernel may have applied it before the socket closed. Read the state back
+   * to know.
+   */
+  readonly maybeApplied: boolean;
+  /**
+   * @param operation what was pending
+   * @param cause the underlying error, if any
+   * @param maybeApplied the request had been sent (see {@link SocketClosedError.maybeApplied})
+   */
+  constructor(operation: string, cause?: unknown, maybeApplied = false) {
+    super(
+      `${operation}: the netlink socket was closed${maybeApplied ? ` before the answer came; ${MAYBE_APPLIED}` : ''}`,
+      'SOCKET_CLOSED',
+      { cause },
+    );
     this.operation = operation;
+    this.maybeApplied = maybeApplied;
   }
 }
 

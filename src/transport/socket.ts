@@ -20,7 +20,7 @@ import {
 import { decodeErrorPayload, type ExtendedAck } from '../codec/error.js';
 import { forEachMessage, type NetlinkHeader } from '../codec/header.js';
 import { buildRefusedGetLinkRequest } from '../codec/link-requests.js';
-import { AbortedError, SocketClosedError, SocketError, TimeoutError } from './errors.js';
+import { AbortedError, MAYBE_APPLIED, SocketClosedError, SocketError, TimeoutError } from './errors.js';
 
 /** Most bytes of requests sent in one sendmsg. */
 const MAX_BATCH_BYTES = 32 * 1024;
@@ -62,6 +62,19 @@ export interface RequestOptions {
   operation?: string;
 }
 
+/** Options of one dump. */
+export interface DumpOptions extends RequestOptions {
+  /**
+   * The visitor may stop the dump early by returning `false`, and the kernel
+   * should then build no more of it. Such a dump runs on a second socket
+   * that the socket opens when needed (one at most, closed with the socket)
+   * and closes at the stop: closing is the only way to make the kernel drop
+   * the rest of a dump. Timeouts, aborts, the in-flight window and
+   * {@link NetlinkSocket.close} apply to it as to any request of this socket.
+   */
+  stoppable?: boolean;
+}
+
 /** A kernel NLMSG_ERROR answer with a non-zero errno, before it is given a meaning by the caller. */
 export class NetlinkErrorAnswer extends Error {
   /** Positive errno. */
@@ -77,8 +90,18 @@ export class NetlinkErrorAnswer extends Error {
   }
 }
 
-/** Called for each message of a dump: `datagram[start, end)` is one whole message. */
-export type DumpVisitor = (header: NetlinkHeader, datagram: Uint8Array, start: number, end: number) => void;
+/**
+ * Called for each message of a dump: `datagram[start, end)` is one whole
+ * message. Returning `false` stops the dump: it resolves at once (with
+ * {@link DumpSummary.stopped} set) and the rest of its messages are dropped.
+ */
+export type DumpVisitor = (
+  header: NetlinkHeader,
+  datagram: Uint8Array,
+  start: number,
+  end: number,
+  // biome-ignore lint/suspicious/noConfusingVoidType: a visitor written as plain statements returns void
+) => boolean | undefined | void;
 
 /** What a finished dump reports besides its messages. */
 export interface DumpSummary {
@@ -90,6 +113,8 @@ export interface DumpSummary {
   filtered: boolean;
   /** Datagrams the messages arrived in (the kernel packs a dump into datagrams of up to 32 KiB). */
   datagrams: number;
+  /** True when the visitor stopped the dump before its end (see {@link DumpVisitor}). */
+  stopped?: boolean;
 }
 
 type Mode = 'ack' | 'reply' | 'dump';
@@ -118,9 +143,18 @@ interface Pending {
   deadline: number;
   /** Settled or abandoned: skipped by the timeout lists. */
   done: boolean;
+  /** Watched for abort until the request settles (see {@link NetlinkSocket.watchSignal}). */
   signal: AbortSignal | undefined;
-  /** The abort listener, when there is a signal. */
-  onAbort: (() => void) | undefined;
+  /** A dump the visitor may stop: it runs on the side socket. */
+  stoppable: boolean;
+  /** The side socket a stoppable dump was sent on. */
+  side: NetlinkSocket | undefined;
+}
+
+/** The requests waiting on one AbortSignal, behind the one listener a socket adds to it. */
+interface SignalWatch {
+  listener: () => void;
+  entries: Set<Pending>;
 }
 
 /** Requests of one timeout length, in the order they were sent: so in deadline order. */
@@ -186,8 +220,12 @@ export interface NetlinkTransport {
   ack(build: (seq: number) => Uint8Array, opts?: RequestOptions): Promise<Uint8Array | undefined>;
   /** Send a request; resolve with the first answering message. */
   reply(build: (seq: number) => Uint8Array, opts?: RequestOptions): Promise<Uint8Array>;
-  /** Send a dump request; `visit` sees each message. */
-  dump(build: (seq: number) => Uint8Array, visit: DumpVisitor, opts?: RequestOptions): Promise<DumpSummary>;
+  /**
+   * Send a dump request; `visit` sees each message. A transport that cannot
+   * stop a dump early may ignore `stoppable` and a visitor's `false`: the
+   * caller then sees the remaining messages.
+   */
+  dump(build: (seq: number) => Uint8Array, visit: DumpVisitor, opts?: DumpOptions): Promise<DumpSummary>;
   /** Close; pending requests reject. */
   close(): void;
 }
@@ -235,6 +273,14 @@ export class NetlinkSocket implements NetlinkTransport {
   private primed = false;
   /** The port id the kernel knows this socket by. */
   readonly port: number;
+  /** Where stoppable dumps run (see {@link DumpOptions.stoppable}); opened when first needed. */
+  private side: NetlinkSocket | undefined;
+  /**
+   * One abort listener per signal, however many requests share it: a
+   * listener per request made Node warn (MaxListenersExceededWarning) past
+   * ten, and cost a closure each.
+   */
+  private readonly signals = new Map<AbortSignal, SignalWatch>();
 
   private constructor(opts: SocketOptions) {
     const Raw = loadRawSocket();
@@ -329,14 +375,11 @@ export class NetlinkSocket implements NetlinkTransport {
 
   /**
    * Send a dump request; `visit` sees each message (views into the datagram:
-   * copy what you keep). Dumps on one socket run one after the other.
+   * copy what you keep). Dumps on one socket run one after the other, the
+   * stoppable ones ({@link DumpOptions.stoppable}) included.
    */
-  dump(
-    build: (seq: number) => Uint8Array,
-    visit: DumpVisitor,
-    opts: RequestOptions = {},
-  ): Promise<DumpSummary> {
-    if (this.peeking && !this.primed && !this.closed) this.primeDumpSize();
+  dump(build: (seq: number) => Uint8Array, visit: DumpVisitor, opts: DumpOptions = {}): Promise<DumpSummary> {
+    if (!opts.stoppable && this.peeking && !this.primed && !this.closed) this.primeDumpSize();
     return this.start('dump', build, opts, visit) as Promise<DumpSummary>;
   }
 
@@ -362,7 +405,7 @@ export class NetlinkSocket implements NetlinkTransport {
   private start(
     mode: Mode,
     build: (seq: number) => Uint8Array,
-    opts: RequestOptions,
+    opts: DumpOptions,
     visit?: DumpVisitor,
   ): Promise<unknown> {
     const operation = opts.operation ?? (mode === 'dump' ? 'dump' : 'request');
@@ -395,12 +438,10 @@ export class NetlinkSocket implements NetlinkTransport {
         deadline: 0,
         done: false,
         signal,
-        onAbort: undefined,
+        stoppable: mode === 'dump' && opts.stoppable === true,
+        side: undefined,
       };
-      if (signal) {
-        entry.onAbort = () => this.abandon(entry, new AbortedError(operation, signal.reason));
-        signal.addEventListener('abort', entry.onAbort, { once: true });
-      }
+      if (signal) this.watchSignal(entry, signal);
       this.pending.set(seq, entry);
       this.queue.push(entry);
       this.schedulePump();
@@ -408,10 +449,49 @@ export class NetlinkSocket implements NetlinkTransport {
     });
   }
 
+  /** Watch `signal` for `e`, through the signal's one listener. */
+  private watchSignal(e: Pending, signal: AbortSignal): void {
+    let watch = this.signals.get(signal);
+    if (!watch) {
+      const entries = new Set<Pending>();
+      const listener = () => this.signalAborted(signal, entries);
+      signal.addEventListener('abort', listener, { once: true });
+      watch = { listener, entries };
+      this.signals.set(signal, watch);
+    }
+    watch.entries.add(e);
+  }
+
+  /** Stop watching `e`'s signal; the listener goes when no request uses the signal any more. */
+  private unwatchSignal(e: Pending): void {
+    const signal = e.signal;
+    if (!signal) return;
+    e.signal = undefined;
+    const watch = this.signals.get(signal);
+    if (!watch) return;
+    watch.entries.delete(e);
+    if (watch.entries.size === 0) {
+      signal.removeEventListener('abort', watch.listener);
+      this.signals.delete(signal);
+    }
+  }
+
+  private signalAborted(signal: AbortSignal, entries: Set<Pending>): void {
+    this.signals.delete(signal);
+    for (const e of [...entries]) this.abandon(e, new AbortedError(e.operation, signal.reason));
+  }
+
   /** Give up on a request (abort, timeout): reject it now; a sent dump drains first. */
   private abandon(e: Pending, err: Error): void {
     if (this.pending.get(e.seq) !== e || e.draining) return;
     this.release(e);
+    if (e.side) {
+      // Closing the side socket ends the dump in the kernel: nothing to drain.
+      this.dropSide(e.side);
+      this.settle(e);
+      e.reject(err);
+      return;
+    }
     if (e.mode === 'dump' && e.sent) {
       // The kernel keeps sending this dump until its end; drop those
       // messages, and start the next dump only after NLMSG_DONE.
@@ -429,10 +509,7 @@ export class NetlinkSocket implements NetlinkTransport {
     if (e.done) return;
     e.done = true;
     e.bytes = NO_BYTES; // it may pin a 64 KiB slab
-    if (e.onAbort) {
-      e.signal?.removeEventListener('abort', e.onAbort);
-      e.onAbort = undefined;
-    }
+    this.unwatchSignal(e);
     if (e.deadline !== 0) {
       const list = this.deadlines.get(e.timeout);
       if (list && list.items[list.head] === e) trimDone(list);
@@ -523,7 +600,8 @@ export class NetlinkSocket implements NetlinkTransport {
         }
         this.queue.splice(i, 1);
         this.mark(e);
-        this.transmit([e]);
+        if (e.stoppable) this.sendAside(e);
+        else this.transmit([e]);
         continue;
       }
       if (bytes + e.bytes.byteLength > MAX_BATCH_BYTES && batch.length > 0) break;
@@ -583,6 +661,65 @@ export class NetlinkSocket implements NetlinkTransport {
     } catch (err) {
       fail(new SocketError(`${batch[0]!.operation}: send failed: ${(err as Error).message}`, undefined, err));
     }
+  }
+
+  /**
+   * Run a stoppable dump on the side socket (opened now if needed). The
+   * request stays this socket's: its window slot, timeout, signal and
+   * close are handled here; the side socket only carries the bytes.
+   */
+  private sendAside(e: Pending): void {
+    let side: NetlinkSocket;
+    try {
+      // Fixed 32 KiB reads: a socket that may read one datagram has nothing to gain from priming.
+      side = this.side ??= NetlinkSocket.open({ datagramSize: 32 * 1024 });
+    } catch (err) {
+      this.fail(e.seq, err);
+      return;
+    }
+    e.side = side;
+    const bytes = e.bytes;
+    const summary = e.summary!;
+    let lastDatagram: Uint8Array | undefined;
+    const visit: DumpVisitor = (h, datagram, start, end) => {
+      if (this.pending.get(e.seq) !== e || e.draining) return;
+      if (h.flags & NLM_F_DUMP_INTR) summary.interrupted = true;
+      if (h.flags & NLM_F_DUMP_FILTERED) summary.filtered = true;
+      summary.messages++;
+      if (datagram !== lastDatagram) {
+        lastDatagram = datagram;
+        summary.datagrams++;
+      }
+      if (e.visit?.(h, datagram, start, end) === false) {
+        summary.stopped = true;
+        this.succeed(e, summary);
+        this.dropSide(side);
+      }
+    };
+    side
+      .dump(
+        (seq) => {
+          new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setUint32(8, seq, true);
+          return bytes;
+        },
+        visit,
+        { operation: e.operation, timeout: 0 },
+      )
+      .then(
+        () => {
+          if (this.pending.get(e.seq) === e) this.succeed(e, summary);
+        },
+        (err) => {
+          this.dropSide(side);
+          if (this.pending.get(e.seq) === e) this.fail(e.seq, err);
+        },
+      );
+  }
+
+  /** Close a side socket; the next stoppable dump opens a new one. */
+  private dropSide(side: NetlinkSocket): void {
+    if (this.side === side) this.side = undefined;
+    side.close();
   }
 
   /** Forget a request (answered, failed or abandoned) and let the next ones go. */
@@ -676,7 +813,15 @@ export class NetlinkSocket implements NetlinkTransport {
       }
       if (p.visit) {
         try {
-          p.visit(h, datagram, start, end);
+          if (p.visit(h, datagram, start, end) === false) {
+            // Stopped: resolve now, drop the rest of the dump until its end.
+            s.stopped = true;
+            const res = p.resolve;
+            p.draining = true;
+            p.visit = undefined;
+            this.release(p);
+            res(s);
+          }
         } catch (e) {
           // The visitor failed (e.g. a parse error): report it, drain the rest.
           const rej = p.reject;
@@ -726,7 +871,7 @@ export class NetlinkSocket implements NetlinkTransport {
           this.fail(
             e.seq,
             new SocketError(
-              `${e.operation}: the receive buffer overflowed before the answer came; the request may or may not have been applied`,
+              `${e.operation}: the receive buffer overflowed before the answer came; ${MAYBE_APPLIED}`,
               errno,
               err,
             ),
@@ -752,8 +897,11 @@ export class NetlinkSocket implements NetlinkTransport {
     this.deadlines.clear();
     for (const p of all) {
       this.release(p);
-      if (!p.draining) p.reject(cause ?? new SocketClosedError(p.operation));
+      // A change that was sent may have been made: say so rather than imply it was not.
+      if (!p.draining)
+        p.reject(cause ?? new SocketClosedError(p.operation, undefined, p.sent && p.mode === 'ack'));
     }
+    if (this.side) this.dropSide(this.side);
     try {
       this.raw.close();
     } catch {
