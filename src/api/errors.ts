@@ -7,6 +7,7 @@ import { EoipError, KernelError, kernelError } from '../transport/errors.js';
 export { NetlinkParseError } from '../codec/parse-error.js';
 
 import type { KernelErrorDetails } from '../transport/errors.js';
+import { InvalidArgumentError } from '../transport/invalid-argument.js';
 
 export {
   AbortedError,
