@@ -131,8 +131,20 @@ describe('changeTunnel: read, merge, send the full state', () => {
   });
 
   it('restores the tunnel parameters when the kernel refuses the link part', async () => {
-    // First NEWLINK (params + rename) refused with EEXIST; the restore succeeds.
-    const t = new ReplayTransport((_req, n) => (n === 0 ? 17 : 0));
+    // First NEWLINK (params + rename) refused with EEXIST after the kernel
+    // applied the tunnel id (IFLA_GRE_IKEY 7 -> 700), as it does; the restore succeeds.
+    const links = dumpsVectors().links.map((l) =>
+      fromHex(
+        l.name === 'e_basic'
+          ? l.rtm_newlink_hex.replace('0800040007000000', '08000400bc020000')
+          : l.rtm_newlink_hex,
+      ),
+    );
+    const t = new ReplayTransport((_req, n) => {
+      // The change leaves tunnel id 700; the restore brings back the captured state.
+      t.setLinks(n === 0 ? links : dumpsVectors().links.map((l) => fromHex(l.rtm_newlink_hex)));
+      return n === 0 ? 17 : 0;
+    });
     const c = EoipClient.withTransport(t);
     const err = await c.changeTunnel('e_basic', { tunnelId: 700, name: 'eoip0' }).catch((e) => e);
     expect(err).toBeInstanceOf(TunnelExistsError);
