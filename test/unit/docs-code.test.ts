@@ -14,29 +14,12 @@ import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseApplyFile } from '../../src/api/apply.js';
 import { allBlocks, type DocBlock, needsOf, where } from '../fixtures/doc-blocks.js';
+import { packageExports } from '../fixtures/package-exports.js';
 import { REPO_ROOT } from '../fixtures/vectors.js';
 
 const blocks = allBlocks();
 const work = mkdtempSync(join(tmpdir(), 'eoip-doc-blocks-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-/** Every name src/index.ts exports (values and types), for blocks without imports. */
-function packageExports(): string[] {
-  const src = readFileSync(join(REPO_ROOT, 'src', 'index.ts'), 'utf8');
-  const names = new Set<string>();
-  for (const m of src.matchAll(/export\s+(?:type\s+)?\{([^}]*)\}/g)) {
-    for (const part of (m[1] ?? '').split(',')) {
-      const name = part
-        .trim()
-        .replace(/^type\s+/, '')
-        .split(/\s+as\s+/)
-        .pop()
-        ?.trim();
-      if (name) names.add(name);
-    }
-  }
-  return [...names].sort();
-}
 
 /** The block as a module: fragments (no import line) see the whole package. */
 function asModule(block: DocBlock): string {
