@@ -21,7 +21,7 @@ import {
   type ValuePath,
 } from './apply-file.js';
 import { EoipClient } from './client.js';
-import { EoipError, InvalidArgumentError, NotATunnelError, quoteValue } from './errors.js';
+import { EoipError, InvalidArgumentError, NotATunnelError, quoteValue, withNote } from './errors.js';
 import {
   type DeclaredField,
   type Difference,
@@ -304,7 +304,65 @@ function diffTunnel(want: Canonical, cur: Tunnel): Difference {
   if (want.address !== undefined) add('address', cur.address?.toLowerCase(), want.address);
   if (want.master !== undefined) add('master', cur.master ?? 0, want.master);
   if (want.up !== undefined) add('up', cur.up, want.up);
-  return cur.kind !== want.kind ? { diffs, replace: true } : { diffs };
+  if (cur.kind !== want.kind) return { diffs, replace: true };
+  const phases = changePhases(cur, diffs);
+  return phases ? { diffs, phases } : { diffs };
+}
+
+/** Link attributes the kernel changes only while the interface is down (EBUSY when up). */
+const DOWN_ONLY_FIELDS = new Set(['name', 'address']);
+
+/**
+ * How a change of `cur` runs: an up tunnel whose name or MAC address changes
+ * is set down, changed, and set up again (not when it is to end down);
+ * undefined: in one request.
+ */
+function changePhases(cur: Tunnel, diffs: readonly FieldDiff[]): string[] | undefined {
+  if (!cur.up || !diffs.some((d) => DOWN_ONLY_FIELDS.has(d.field))) return undefined;
+  const staysDown = diffs.some((d) => d.field === 'up' && d.to === false);
+  return staysDown ? ['down', 'change'] : ['down', 'change', 'up'];
+}
+
+/**
+ * Run a planned change: in one request, or down, change, up (see
+ * {@link changePhases}). When the change itself fails, the tunnel is set up
+ * again before the failure is reported.
+ */
+async function runChange(client: EoipClient, cur: Tunnel, diffs: FieldDiff[], op: Op): Promise<void> {
+  const patch = patchOf(diffs);
+  const phases = changePhases(cur, diffs);
+  if (!phases) {
+    await client.changeTunnel(cur.index, patch, op);
+    return;
+  }
+  const { up: _up, ...whileDown } = patch;
+  await client.changeTunnel(cur.index, { up: false }, op);
+  try {
+    await client.changeTunnel(cur.index, whileDown, op);
+  } catch (e) {
+    throw await setUpAgain(client, cur, e, op);
+  }
+  if (!phases.includes('up')) return;
+  try {
+    await client.changeTunnel(cur.index, { up: true }, op);
+  } catch (e) {
+    throw withNote(e, `the change was applied, but ${cur.name} stays down`);
+  }
+}
+
+/** Set `cur` up again after its change failed; resolves with the error to report. */
+async function setUpAgain(client: EoipClient, cur: Tunnel, failure: unknown, op: Op): Promise<unknown> {
+  // No signal: an abort of the run must not leave the tunnel down.
+  const putBack: Op = op.timeout !== undefined ? { timeout: op.timeout } : {};
+  try {
+    await client.changeTunnel(cur.index, { up: true }, putBack);
+    return failure;
+  } catch (e) {
+    return withNote(
+      failure,
+      `${cur.name} was set down for the change and could not be set up again (${errorText(e)})`,
+    );
+  }
 }
 
 function describeTunnel(want: Canonical): DeclaredField[] {
@@ -467,7 +525,7 @@ export async function applyTunnelsWith(
     steps,
     {
       create: (d) => client.createTunnel(d, op),
-      change: (_d, cur, diffs) => client.changeTunnel(cur.index, patchOf(diffs), op),
+      change: (_d, cur, diffs) => runChange(client, cur, diffs, op),
       delete: (cur) => client.deleteTunnel(cur.index, op),
       // Pruned tunnels go together, behind one kernel wait.
       deleteMany: (items) =>
@@ -773,6 +831,7 @@ export function formatPlan(
     } else if (s.diffs.length) {
       line += `: ${s.diffs.map((d) => `${d.field} ${formatValue(d.field, d.from)} -> ${formatValue(d.field, d.to)}`).join(', ')}`;
     }
+    if (s.phases) line += ` (${s.phases.join(', ')})`;
     if (showStatus && s.action !== 'unchanged') line += ` [${statusText(s)}]`;
     lines.push(line);
   }

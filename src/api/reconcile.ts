@@ -38,6 +38,12 @@ export interface Difference {
    * address family): the item is deleted and created again.
    */
   replace?: boolean;
+  /**
+   * For a change that runs in several requests: their names in order, e.g.
+   * `['down', 'change', 'up']` for a change the kernel makes only while the
+   * interface is down. Copied to the step ({@link PlanStep.phases}).
+   */
+  phases?: string[];
 }
 
 /** One step of a plan. */
@@ -65,6 +71,11 @@ export interface PlanStep<D, C> {
    * applied (the old item is gone and the new one was not created).
    */
   deleted?: boolean;
+  /**
+   * For a `change` that runs in several requests: their names in order
+   * (e.g. `['down', 'change', 'up']`); absent for a change in one request.
+   */
+  phases?: string[];
 }
 
 /** One declared field of an item to create. */
@@ -180,6 +191,7 @@ export function planSteps<D, C>(
       desired: want,
       current: cur,
     };
+    if (d.phases && step.action === 'change') step.phases = [...d.phases];
     (step.action === 'unchanged' ? unchanged : changes).push(step);
   }
   return [...deletes, ...changes, ...creates, ...unchanged];
