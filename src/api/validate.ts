@@ -1,14 +1,36 @@
 /**
- * Input checks: every field is checked here, before anything reaches the
- * kernel, and every failure is an InvalidArgumentError naming the field,
- * the value and what is allowed.
+ * Input checks: every field and every option is checked here, before
+ * anything reaches the kernel or a helper process, and every failure is an
+ * InvalidArgumentError naming the field, the value and what is allowed.
+ * The mechanism (field tables, own properties only, the value checkers) is
+ * the transport's (src/transport/check.ts), shared with the generic link
+ * functions; the tables here are the tunnel API's.
  */
 import { createRequire } from 'node:module';
-import { formatIPv4, formatIPv6, formatMac, parseIp, parseMac } from '../codec/addresses.js';
-import { IFNAMSIZ_MAX } from '../codec/constants.js';
+import { formatIPv4, formatIPv6, formatMac, parseIp } from '../codec/addresses.js';
 import type { Keepalive, TunnelKind } from '../codec/types.js';
+import {
+  abortSignal,
+  bool,
+  type Check,
+  checkFields,
+  checkInt,
+  checkInterfaceName,
+  checkMac,
+  type FieldTable,
+  fieldTable,
+  int,
+  interfaceName,
+  linkKind,
+  linkRef,
+  netnsRef,
+  oneOf,
+  timeoutMs,
+} from '../transport/check.js';
 import { InvalidArgumentError } from './errors.js';
 import type { KeepaliveInput, LinkRef, TunnelPatch, TunnelSpec } from './types.js';
+
+export { checkInt, checkInterfaceName, checkMac };
 
 /** Highest tunnel id per kind: the eoip header carries 16 bits, eoipv6 12. */
 export const TUNNEL_ID_MAX: Record<TunnelKind, number> = { eoip: 65535, eoipv6: 4095 };
@@ -20,51 +42,13 @@ export const DEFAULT_KEEPALIVE_RETRIES = 10;
 export const MTU_MIN = 68;
 export const MTU_MAX = 65535;
 
-const SPEC_FIELDS = new Set([
-  'tunnelId',
-  'remote',
-  'local',
-  'name',
-  'link',
-  'ttl',
-  'tos',
-  'keepalive',
-  'mtu',
-  'address',
-  'master',
-  'up',
-]);
-
 function isInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v);
 }
 
-/** An integer in [min, max], or InvalidArgumentError naming `field`. */
-export function checkInt(field: string, v: unknown, min: number, max: number): number {
-  if (!isInt(v) || v < min || v > max) throw new InvalidArgumentError(field, v, `an integer ${min}..${max}`);
-  return v;
-}
-
-/** An interface name the kernel will accept (dev_valid_name): 1..15 bytes, no '/', ':' or whitespace, not '.'/'..'. */
-export function checkInterfaceName(field: string, v: unknown): string {
-  const allowed = `1..${IFNAMSIZ_MAX} bytes without '/', ':' or whitespace, not '.' or '..'`;
-  if (typeof v !== 'string') throw new InvalidArgumentError(field, v, allowed);
-  const bytes = Buffer.byteLength(v, 'utf8');
-  if (bytes < 1 || bytes > IFNAMSIZ_MAX || v === '.' || v === '..' || /[/:\s\0]/.test(v)) {
-    throw new InvalidArgumentError(field, v, allowed);
-  }
-  return v;
-}
-
-/** A link reference: a valid interface name or an ifindex > 0. */
+/** A link reference: a valid interface name or an ifindex 1..2147483647. */
 export function checkLinkRef(field: string, v: unknown): LinkRef {
-  const allowed = 'an interface name or an ifindex > 0 (1..2147483647)';
-  if (typeof v === 'number') {
-    if (!isInt(v) || v < 1 || v > 0x7fffffff) throw new InvalidArgumentError(field, v, allowed);
-    return v;
-  }
-  if (typeof v === 'string') return checkInterfaceName(field, v);
-  throw new InvalidArgumentError(field, v, allowed);
+  return linkRef(field, v);
 }
 
 /** Keepalive in any accepted form, normalised to `{ interval, retries }`. */
@@ -76,15 +60,10 @@ export function normalizeKeepalive(v: KeepaliveInput | unknown): Keepalive {
     return { interval, retries: interval === 0 ? 0 : DEFAULT_KEEPALIVE_RETRIES };
   }
   if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-    const o = v as Record<string, unknown>;
-    for (const k of Object.keys(o)) {
-      if (k !== 'interval' && k !== 'retries') {
-        throw new InvalidArgumentError(`keepalive.${k}`, o[k], 'only interval and retries');
-      }
-    }
+    const o = checkFields<Partial<Keepalive>>('keepalive', v, KEEPALIVE_FIELDS, { prefix: 'keepalive.' });
     return {
-      interval: checkInt('keepalive.interval', o['interval'], 0, KEEPALIVE_INTERVAL_MAX),
-      retries: checkInt('keepalive.retries', o['retries'], 0, 255),
+      interval: checkInt('keepalive.interval', o.interval, 0, KEEPALIVE_INTERVAL_MAX),
+      retries: checkInt('keepalive.retries', o.retries, 0, 255),
     };
   }
   throw new InvalidArgumentError(
@@ -98,7 +77,7 @@ export function normalizeKeepalive(v: KeepaliveInput | unknown): Keepalive {
 export function checkAddress(field: string, v: unknown, family?: 4 | 6): { family: 4 | 6; text: string } {
   const what =
     family === 4 ? 'an IPv4 address' : family === 6 ? 'an IPv6 address' : 'an IPv4 or IPv6 address';
-  if (typeof v !== 'string') throw new InvalidArgumentError(field, v, what);
+  if (typeof v !== 'string' || v.length > 64) throw new InvalidArgumentError(field, v, what);
   const p = parseIp(v);
   if (!p || (family !== undefined && p.family !== family)) throw new InvalidArgumentError(field, v, what);
   return { family: p.family, text: p.family === 6 ? formatIPv6(p.bytes) : formatIPv4(p.bytes) };
@@ -118,15 +97,6 @@ export function checkRemote(v: unknown, family?: 4 | 6): { family: 4 | 6; text: 
     throw new InvalidArgumentError('remote', v, 'a unicast IPv6 address (not multicast ff00::/8)');
   }
   return a;
-}
-
-/** A unicast, non-zero MAC address as 6 bytes. */
-export function checkMac(field: string, v: unknown): Uint8Array {
-  const allowed = 'a unicast, non-zero MAC address like 02:00:5e:10:00:01';
-  if (typeof v !== 'string') throw new InvalidArgumentError(field, v, allowed);
-  const b = parseMac(v);
-  if (!b || (b[0]! & 1) !== 0 || b.every((x) => x === 0)) throw new InvalidArgumentError(field, v, allowed);
-  return b;
 }
 
 /**
@@ -161,18 +131,63 @@ export interface CheckedSpec {
   up?: boolean;
 }
 
-/** Check a {@link TunnelSpec}: throws InvalidArgumentError on the first bad field. */
-export function checkTunnelSpec(spec: TunnelSpec): CheckedSpec {
-  if (spec === null || typeof spec !== 'object') throw new InvalidArgumentError('spec', spec, 'an object');
-  for (const k of Object.keys(spec)) {
-    if (!SPEC_FIELDS.has(k)) {
-      throw new InvalidArgumentError(
-        k,
-        (spec as unknown as Record<string, unknown>)[k],
-        `a known field: ${[...SPEC_FIELDS].join(', ')}`,
-      );
-    }
-  }
+/** A value the table only takes in, checked later against other fields. */
+const later: Check = (_field, v) => v;
+
+const keepaliveField: Check<Keepalive> = (_field, v) => normalizeKeepalive(v);
+
+/** `'auto'` or a MAC address as bytes. */
+const macOrAuto: Check<Uint8Array | 'auto'> = (field, v) => (v === 'auto' ? 'auto' : checkMac(field, v));
+
+const KEEPALIVE_FIELDS: FieldTable = fieldTable({ interval: later, retries: later });
+
+/**
+ * The fields of a {@link TunnelSpec}. `tunnelId`, `remote` and `local` are
+ * checked further once the kind (the remote's family) is known.
+ */
+const SPEC_FIELDS: FieldTable = fieldTable({
+  tunnelId: later,
+  remote: later,
+  local: later,
+  name: interfaceName,
+  link: linkRef,
+  ttl: int(0, 255),
+  tos: int(0, 255),
+  keepalive: keepaliveField,
+  mtu: int(MTU_MIN, MTU_MAX),
+  address: macOrAuto,
+  master: linkRef,
+  up: bool,
+});
+
+/** `null` or `0` (none), or a link reference. */
+const linkRefOrNone: Check<LinkRef | null> = (field, v) => (v === null || v === 0 ? null : linkRef(field, v));
+
+/** `'auto'` or a MAC address, kept as written (a patch carries text). */
+function macTextOrAuto(field: string, v: unknown): string {
+  if (v !== 'auto') checkMac(field, v);
+  return v as string;
+}
+
+/** The fields of a {@link TunnelPatch}: those of a spec, `link` and `master` also `null`/`0` for none. */
+const PATCH_FIELDS: FieldTable = fieldTable(SPEC_FIELDS, {
+  link: linkRefOrNone,
+  master: linkRefOrNone,
+  address: macTextOrAuto,
+});
+
+/**
+ * Check a {@link TunnelSpec}: throws InvalidArgumentError on the first bad
+ * field. Only the spec's own properties count: inherited ones are ignored.
+ */
+export function checkTunnelSpec(input: TunnelSpec): CheckedSpec {
+  const spec = checkFields<{
+    [K in keyof TunnelSpec]?: K extends 'keepalive'
+      ? Keepalive
+      : K extends 'address'
+        ? Uint8Array | 'auto'
+        : TunnelSpec[K];
+  }>('spec', input, SPEC_FIELDS);
   if (spec.remote === undefined)
     throw new InvalidArgumentError('remote', undefined, 'an IPv4 or IPv6 address (required)');
   const remote = checkRemote(spec.remote);
@@ -196,89 +211,107 @@ export function checkTunnelSpec(spec: TunnelSpec): CheckedSpec {
     tunnelId: spec.tunnelId,
     remote: remote.text,
     local,
-    ttl: spec.ttl === undefined ? 0 : checkInt('ttl', spec.ttl, 0, 255),
-    tos: spec.tos === undefined ? 0 : checkInt('tos', spec.tos, 0, 255),
-    keepalive: spec.keepalive === undefined ? null : normalizeKeepalive(spec.keepalive),
+    ttl: spec.ttl ?? 0,
+    tos: spec.tos ?? 0,
+    keepalive: spec.keepalive ?? null,
   };
-  if (spec.name !== undefined) out.name = checkInterfaceName('name', spec.name);
-  if (spec.link !== undefined) out.link = checkLinkRef('link', spec.link);
-  if (spec.mtu !== undefined) out.mtu = checkInt('mtu', spec.mtu, MTU_MIN, MTU_MAX);
-  if (spec.address !== undefined)
-    out.address = spec.address === 'auto' ? 'auto' : checkMac('address', spec.address);
-  if (spec.master !== undefined) out.master = checkLinkRef('master', spec.master);
-  if (spec.up !== undefined) {
-    if (typeof spec.up !== 'boolean') throw new InvalidArgumentError('up', spec.up, 'true or false');
-    out.up = spec.up;
-  }
+  if (spec.name !== undefined) out.name = spec.name;
+  if (spec.link !== undefined) out.link = spec.link;
+  if (spec.mtu !== undefined) out.mtu = spec.mtu;
+  if (spec.address !== undefined) out.address = spec.address;
+  if (spec.master !== undefined) out.master = spec.master;
+  if (spec.up !== undefined) out.up = spec.up;
   return out;
 }
 
-const PATCH_FIELDS = new Set([...SPEC_FIELDS]);
-
 /**
  * Check a {@link TunnelPatch} against the tunnel's kind. Address fields must
- * stay in the tunnel's family: the kind cannot change in place.
+ * stay in the tunnel's family: the kind cannot change in place. Only the
+ * patch's own properties count: inherited ones are ignored. The result has
+ * only the fields given, checked and canonical.
  */
-export function checkTunnelPatch(patch: TunnelPatch, kind: TunnelKind): TunnelPatch {
-  if (patch === null || typeof patch !== 'object')
-    throw new InvalidArgumentError('patch', patch, 'an object');
+export function checkTunnelPatch(input: TunnelPatch, kind: TunnelKind): TunnelPatch {
+  const p = checkFields<TunnelPatch & { keepalive?: Keepalive }>('patch', input, PATCH_FIELDS);
   const family = kind === 'eoipv6' ? 6 : 4;
   const keep = `an IPv${family} address (the tunnel is ${kind}; delete and re-create it to change family)`;
   const out: TunnelPatch = {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (!PATCH_FIELDS.has(k))
-      throw new InvalidArgumentError(k, v, `a known field: ${[...PATCH_FIELDS].join(', ')}`);
-    if (v === undefined) continue;
-    switch (k) {
-      case 'name':
-        out.name = checkInterfaceName('name', v);
-        break;
-      case 'tunnelId':
-        out.tunnelId = checkInt('tunnelId', v, 0, TUNNEL_ID_MAX[kind]);
-        break;
-      case 'remote': {
-        const p = typeof v === 'string' ? parseIp(v) : undefined;
-        if (p && p.family !== family) throw new InvalidArgumentError('remote', v, keep);
-        out.remote = checkRemote(v, family).text;
-        break;
-      }
-      case 'local': {
-        if (v === 'auto') {
-          out.local = 'auto';
-          break;
-        }
-        const p = typeof v === 'string' ? parseIp(v) : undefined;
-        if (p && p.family !== family) throw new InvalidArgumentError('local', v, keep);
-        out.local = checkAddress('local', v, family).text;
-        break;
-      }
-      case 'link':
-        out.link = v === null || v === 0 ? null : checkLinkRef('link', v);
-        break;
-      case 'master':
-        out.master = v === null || v === 0 ? null : checkLinkRef('master', v);
-        break;
-      case 'ttl':
-        out.ttl = checkInt('ttl', v, 0, 255);
-        break;
-      case 'tos':
-        out.tos = checkInt('tos', v, 0, 255);
-        break;
-      case 'keepalive':
-        out.keepalive = normalizeKeepalive(v);
-        break;
-      case 'mtu':
-        out.mtu = checkInt('mtu', v, MTU_MIN, MTU_MAX);
-        break;
-      case 'address':
-        if (v !== 'auto') checkMac('address', v);
-        out.address = v as string;
-        break;
-      case 'up':
-        if (typeof v !== 'boolean') throw new InvalidArgumentError('up', v, 'true or false');
-        out.up = v;
-        break;
+  if (p.name !== undefined) out.name = p.name;
+  if (p.tunnelId !== undefined) out.tunnelId = checkInt('tunnelId', p.tunnelId, 0, TUNNEL_ID_MAX[kind]);
+  if (p.remote !== undefined) {
+    const v = p.remote;
+    const parsed = typeof v === 'string' ? parseIp(v) : undefined;
+    if (parsed && parsed.family !== family) throw new InvalidArgumentError('remote', v, keep);
+    out.remote = checkRemote(v, family).text;
+  }
+  if (p.local !== undefined) {
+    const v = p.local;
+    if (v === 'auto') out.local = 'auto';
+    else {
+      const parsed = typeof v === 'string' ? parseIp(v) : undefined;
+      if (parsed && parsed.family !== family) throw new InvalidArgumentError('local', v, keep);
+      out.local = checkAddress('local', v, family).text;
     }
   }
+  if (p.link !== undefined) out.link = p.link;
+  if (p.master !== undefined) out.master = p.master;
+  if (p.ttl !== undefined) out.ttl = p.ttl;
+  if (p.tos !== undefined) out.tos = p.tos;
+  if (p.keepalive !== undefined) out.keepalive = p.keepalive;
+  if (p.mtu !== undefined) out.mtu = p.mtu;
+  if (p.address !== undefined) out.address = p.address;
+  if (p.up !== undefined) out.up = p.up;
   return out;
+}
+
+// --- options -------------------------------------------------------------------
+
+/** Options every operation takes ({@link OperationOptions}). */
+export const OPERATION_OPTIONS: FieldTable = fieldTable({ signal: abortSignal, timeout: timeoutMs });
+
+/** Options of the one-shot functions ({@link OneShotOptions}): an operation's and `netns`. */
+export const ONE_SHOT_OPTIONS: FieldTable = fieldTable(OPERATION_OPTIONS, { netns: netnsRef });
+
+/** Options of listTunnels ({@link ListTunnelsOptions}). */
+export const LIST_TUNNELS_OPTIONS: FieldTable = fieldTable(OPERATION_OPTIONS, {
+  kind: oneOf<TunnelKind>('eoip', 'eoipv6'),
+  name: interfaceName,
+  stats: bool,
+});
+
+/** Options of EoipClient.listLinks. */
+export const LIST_LINKS_OPTIONS: FieldTable = fieldTable(OPERATION_OPTIONS, { kind: linkKind, stats: bool });
+
+/** Options of EoipClient.open. */
+export const CLIENT_OPTIONS: FieldTable = fieldTable({ netns: netnsRef, timeout: timeoutMs });
+
+/** Options of EoipClient.withTransport. */
+export const TRANSPORT_CLIENT_OPTIONS: FieldTable = fieldTable({ timeout: timeoutMs });
+
+/** Options of applyTunnelsWith. */
+export const APPLY_RUN_OPTIONS: FieldTable = fieldTable(OPERATION_OPTIONS, { prune: bool, dryRun: bool });
+
+/** Options of applyTunnels. */
+export const APPLY_OPTIONS: FieldTable = fieldTable(APPLY_RUN_OPTIONS, { netns: netnsRef });
+
+/** Options of watchTunnels. */
+export const WATCH_OPTIONS: FieldTable = fieldTable({
+  kind: oneOf<TunnelKind>('eoip', 'eoipv6'),
+  signal: abortSignal,
+  initial: bool,
+  recvBufferSize: int(1, 0x7fffffff),
+  isolate: bool,
+  netns: netnsRef,
+});
+
+/** Options of watchLinks (`kind` is any link kind, and required). */
+export const WATCH_LINKS_OPTIONS: FieldTable = fieldTable(WATCH_OPTIONS, { kind: linkKind });
+
+/**
+ * Check an options object against its table: `undefined` is no options;
+ * anything else must be an object whose own keys are all known and whose
+ * values pass their checks. Returns the checked options (own properties
+ * only, in an object without a prototype).
+ */
+export function checkOptions<T extends object>(opts: T | undefined, table: FieldTable): T {
+  return checkFields<T>('options', opts, table, { optional: true });
 }
