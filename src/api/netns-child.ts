@@ -11,6 +11,7 @@ async function main(): Promise<void> {
   let input = '';
   for await (const chunk of process.stdin) input += chunk;
   const req = JSON.parse(input) as NetnsChildRequest;
+  endWithParent();
   const client = await EoipClient.open();
   try {
     const opts = req.timeout !== undefined ? { timeout: req.timeout } : {};
@@ -28,6 +29,18 @@ async function main(): Promise<void> {
   } finally {
     client.close();
   }
+}
+
+/**
+ * End when the parent does: a helper whose caller died (killed, crashed)
+ * must not linger with a request in flight. Re-parented means orphaned.
+ */
+function endWithParent(): void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) process.exit(70);
+  }, 250);
+  timer.unref();
 }
 
 void main();

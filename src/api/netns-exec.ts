@@ -7,8 +7,12 @@
  */
 import type { Tunnel } from '../codec/types.js';
 import { childScriptArgs } from '../transport/child-script.js';
+import { DEFAULT_TIMEOUT } from '../transport/socket.js';
 import * as errors from './errors.js';
 import type { TunnelPatch } from './types.js';
+
+/** How long a namespace helper may run past its request's timeout before it is killed. */
+const CHILD_GRACE_MS = 5_000;
 
 /** What the child is asked to do. */
 export interface NetnsChildRequest {
@@ -72,6 +76,15 @@ export async function changeInNetns(
   req: NetnsChildRequest,
   signal?: AbortSignal,
 ): Promise<NetnsChildAnswer & { ok: true }> {
+  // Serialised first: a request that cannot cross the process boundary
+  // (a BigInt, a cycle) is refused before any process exists.
+  let input: string;
+  try {
+    input = JSON.stringify(req);
+  } catch {
+    throw new errors.InvalidArgumentError('patch', req.patch, 'plain JSON values (no BigInt, no cycles)');
+  }
+  signal?.throwIfAborted();
   // Loaded on use: only changes in another namespace need a child process.
   const { spawn } = await import('node:child_process');
   return new Promise((resolve, reject) => {
@@ -115,6 +128,15 @@ export async function changeInNetns(
         );
       }
     });
-    child.stdin.end(JSON.stringify(req));
+    // The child never outlives the request: killed at the request's deadline
+    // (plus a margin for its own clean-up) if it has not answered by then.
+    const deadline = setTimeout(
+      () => child.kill('SIGKILL'),
+      (req.timeout ?? DEFAULT_TIMEOUT) + CHILD_GRACE_MS,
+    );
+    deadline.unref();
+    child.on('exit', () => clearTimeout(deadline));
+    child.stdin.on('error', () => {}); // an early exit is reported by 'close'
+    child.stdin.end(input);
   });
 }
