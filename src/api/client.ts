@@ -319,6 +319,25 @@ export class EoipClient {
     } catch (e) {
       throw maybeApplied(asKernelError(e, 'create', extras.name, params.kind));
     }
+    let created: Tunnel | undefined;
+    try {
+      created = await this.readCreated(echo, params, extras, opts);
+    } catch (e) {
+      // The kernel acknowledged the create: say so, whatever failed after it.
+      throw withNote(e, 'the tunnel was created, but reading it back failed');
+    }
+    if (!created)
+      throw new EoipError('create: the tunnel was created but could not be read back', 'READ_BACK');
+    return created;
+  }
+
+  /** The tunnel a create made, as the kernel reports it once configured; undefined if it is gone. */
+  private async readCreated(
+    echo: Uint8Array | undefined,
+    params: TunnelParams,
+    extras: TunnelLinkExtras,
+    opts?: OperationOptions,
+  ): Promise<Tunnel | undefined> {
     if (
       echo &&
       echo.byteLength >= 20 &&
@@ -333,11 +352,7 @@ export class EoipClient {
       if (t) return t;
     }
     // Unnamed, on a kernel without echo: the driver keeps (local, remote, id, link) unique per kind.
-    const found = (await this.listTunnels({ ...opts, kind: params.kind })).find((t) =>
-      sameIdentity(t, params),
-    );
-    if (!found) throw new EoipError('create: the tunnel was created but could not be read back', 'READ_BACK');
-    return found;
+    return (await this.listTunnels({ ...opts, kind: params.kind })).find((t) => sameIdentity(t, params));
   }
 
   // --- change ------------------------------------------------------------

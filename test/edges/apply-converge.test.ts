@@ -34,6 +34,21 @@ describe('a create whose answer never came says it may have been applied', () =>
     expect(model.byName('n1')?.params).toMatchObject({ tunnelId: 500, ttl: 64 });
   });
 
+  it('a create acknowledged, then not read back, says the tunnel was created', async () => {
+    const model = new KernelModel([]);
+    const reply = model.reply.bind(model);
+    model.reply = async (build, opts) => {
+      if (model.links.size > 0) throw new TimeoutError('get', 100);
+      return reply(build, opts);
+    };
+    const err = await EoipClient.withTransport(model)
+      .createTunnel(SPEC)
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect(err.message).toContain('the tunnel was created, but reading it back failed');
+    expect(model.byName('n1')).toBeDefined();
+  });
+
   it('says nothing of the kind for a refusal, or an abort before anything was sent', async () => {
     const model = new KernelModel([tunnel(10, 'n1')]);
     const refused = await EoipClient.withTransport(model)
