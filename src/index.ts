@@ -145,6 +145,11 @@ export {
 } from './codec/requests.js';
 export type { LinkInfo, LinkMessage } from './codec/types.js';
 export { type DeleteLinksOptions, deleteLinks, type LinkSummary } from './transport/bulk-delete.js';
+export {
+  type RecoveredLink,
+  type RecoverLinkGroupsOptions,
+  recoverLinkGroups,
+} from './transport/bulk-recovery.js';
 export type { DumpLinksRequest } from './transport/dump.js';
 // Generic link layer (bridges, underlay devices, …) and the socket under it
 export {

@@ -4,24 +4,30 @@
  * other, so 1,000 single deletes take ~16 s however many are in flight. One
  * RTM_DELLINK naming a link group unregisters the whole group behind a single
  * wait (what `ip link del group N` does). So: move the targets into a group no
- * link uses, delete that group, and undo the moves if the kernel refuses.
+ * link uses, delete that group, then find out link by link what happened.
+ *
+ * The group delete's ACK only says that the group's members *at that moment*
+ * are gone; another process may have moved a link in or out meanwhile. So a
+ * link is reported deleted only on the kernel's word about that very link,
+ * and each move carries a record (bulk-recovery.ts) that lets a later run put
+ * the link back if this process is killed halfway.
  */
-import { forEachAttribute } from '../codec/attributes.js';
-import { readCString, u32le } from '../codec/bytes.js';
-import {
-  IFINFOMSG_LEN,
-  IFLA_GROUP,
-  IFLA_IFNAME,
-  NLMSG_HDRLEN,
-  RTEXT_FILTER_SKIP_STATS,
-  RTM_NEWLINK,
-} from '../codec/constants.js';
 import { Errno } from '../codec/errno.js';
-import { peekLinkKind } from '../codec/link.js';
-import { buildDeleteGroupRequest, buildSetGroupRequest } from '../codec/link-requests.js';
-import { buildDeleteLinkRequest, buildDumpLinksRequest, type LinkSelector } from '../codec/requests.js';
+import { buildDeleteGroupRequest } from '../codec/link-requests.js';
+import { buildDeleteLinkRequest, type LinkSelector } from '../codec/requests.js';
+import {
+  beginRun,
+  buildGroupAliasRequest,
+  encodeRecord,
+  endRun,
+  type FoundLink,
+  heldByLiveRun,
+  pickBorrowedGroup,
+  type Run,
+  restoreStranded,
+  summarizeLinks,
+} from './bulk-recovery.js';
 import { asKernelError } from './dump.js';
-import { DumpInterruptedError } from './errors.js';
 import type { LinkOptions } from './links.js';
 import { NetlinkErrorAnswer, type NetlinkTransport, type RequestOptions } from './socket.js';
 
@@ -41,7 +47,10 @@ export interface LinkSummary {
 }
 
 /** A link to delete, and the places of its selectors in the results. */
-type Target = { link: LinkSummary; slots: number[] };
+type Target = { link: FoundLink; slots: number[] };
+
+/** Puts one result in every place of a target. */
+type Settle = (t: Target, r: PromiseSettledResult<void>) => void;
 
 /** Options of {@link deleteLinks}. */
 export interface DeleteLinksOptions extends LinkOptions {
@@ -59,15 +68,28 @@ export interface DeleteLinksOptions extends LinkOptions {
  * Delete many links, each with its own result in the order given (like
  * `Promise.allSettled`). Two or more links in the caller's namespace go
  * together through one group delete; a link that does not exist (or that
- * `check` refuses) is rejected without touching the others. If the kernel
- * refuses the group delete (e.g. a device it cannot delete), every link is
- * put back in its own group and deleted on its own, so each gets its own
- * answer; so does an abort or a timeout while links are being moved. With
- * `targetNsid` (the group move cannot reach another namespace) the links
- * are deleted one by one. Rejects, with nothing changed, only when the link
- * list cannot be read (or the signal was aborted before).
+ * `check` refuses) is rejected without touching the others.
  *
- * Watchers see an RTM_NEWLINK (the group move) before each link's RTM_DELLINK.
+ * A link is reported deleted only when the kernel says that link is gone:
+ * after the group delete each moved link is put back as it was, and the
+ * kernel answering "no such device" for its ifindex is the proof. A link
+ * still there (the kernel refused the group delete, another process moved it
+ * out of the group, an abort or a timeout came first) is deleted on its own
+ * and gets that answer. With `targetNsid` (the group move cannot reach
+ * another namespace) the links are deleted one by one. Rejects, with nothing
+ * changed, only when the link list cannot be read (or the signal was aborted
+ * before).
+ *
+ * Crash safety: each link moves into a borrowed group (0xEE000000–0xEEFFFFFF)
+ * in the same message that writes its group and alias before the move, and
+ * who moved it, into its alias. If the process is killed halfway, the next
+ * `deleteLinks` in that namespace (whatever it is asked to delete), or
+ * `recoverLinkGroups`, puts every such link back exactly as it was,
+ * once the process that moved it is gone. A link whose alias is too long to
+ * keep beside that record (over ~190 bytes) is deleted on its own.
+ *
+ * Watchers see an RTM_NEWLINK (the group and alias change) before each
+ * link's RTM_DELLINK.
  */
 export async function deleteLinks(
   sock: NetlinkTransport,
@@ -77,24 +99,55 @@ export async function deleteLinks(
   const results: PromiseSettledResult<void>[] = new Array(selectors.length);
   if (selectors.length === 0) return results;
   const req: RequestOptions = Object.assign({}, opts, { operation: opts.operation ?? 'delete' });
+  const inOwnNamespace = opts.targetNsid === undefined;
   const links = await summarizeLinks(
     sock,
     opts.maxAttempts ?? 5,
     req,
     opts.targetNsid,
     opts.check !== undefined,
+    'delete',
   );
-  const byIndex = new Map<number, LinkSummary>();
-  const byName = new Map<string, LinkSummary>();
+  // Links a killed run left in its borrowed group go back first (not
+  // cancellable: a repair half done is still a repair).
+  if (inOwnNamespace) await restoreStranded(sock, links, withoutSignal(req));
+  const targets = resolveTargets(links, selectors, opts.check, results);
+  const settle: Settle = (t, r) => {
+    for (const slot of t.slots) results[slot] = r;
+  };
+  if (!inOwnNamespace || targets.length < 2) {
+    await deleteOneByOne(sock, targets, settle, req, opts.targetNsid);
+    return results;
+  }
+  const run = beginRun();
+  try {
+    await deleteTogether(sock, run, targets, links, settle, req);
+  } finally {
+    endRun(run);
+  }
+  return results;
+}
+
+/**
+ * The links the selectors name, each once with every place it was named
+ * at; the results of missing and refused ones are filled in.
+ */
+function resolveTargets(
+  links: readonly FoundLink[],
+  selectors: readonly LinkSelector[],
+  check: DeleteLinksOptions['check'],
+  results: PromiseSettledResult<void>[],
+): Target[] {
+  const byIndex = new Map<number, FoundLink>();
+  const byName = new Map<string, FoundLink>();
   for (const l of links) {
     byIndex.set(l.index, l);
     byName.set(l.name, l);
   }
-  // Which selectors point at which link (two selectors may name the same one).
   const wanted = new Map<number, Target>();
   selectors.forEach((sel, slot) => {
     const link = sel.index !== undefined ? byIndex.get(sel.index) : byName.get(sel.name);
-    const refused = link ? opts.check?.(link) : notFound(sel);
+    const refused = link ? check?.(link) : notFound(sel);
     if (refused || !link) {
       results[slot] = { status: 'rejected', reason: refused };
       return;
@@ -103,68 +156,110 @@ export async function deleteLinks(
     if (w) w.slots.push(slot);
     else wanted.set(link.index, { link, slots: [slot] });
   });
-  const targets = [...wanted.values()];
-  const settle = (t: Target, r: PromiseSettledResult<void>) => {
-    for (const slot of t.slots) results[slot] = r;
-  };
-  if (opts.targetNsid !== undefined || targets.length < 2) {
-    await deleteOneByOne(sock, targets, settle, req, opts.targetNsid);
-    return results;
-  }
+  return [...wanted.values()];
+}
 
-  const group = unusedGroup(links);
+/**
+ * Move the targets into a borrowed group (each with its record), delete the
+ * group, then settle each from the kernel's answer about that link alone.
+ */
+async function deleteTogether(
+  sock: NetlinkTransport,
+  run: Run,
+  targets: Target[],
+  links: readonly FoundLink[],
+  settle: Settle,
+  req: RequestOptions,
+): Promise<void> {
+  // Links another live run holds, and links whose alias leaves no room for
+  // the record, are deleted on their own: never moved, never stranded.
+  const alone: Target[] = [];
+  const movable: Array<{ t: Target; record: Uint8Array }> = [];
+  for (const t of targets) {
+    const record = heldByLiveRun(t.link) ? undefined : encodeRecord(run, t.link);
+    if (record) movable.push({ t, record });
+    else alone.push(t);
+  }
+  const group = pickBorrowedGroup(new Set(links.map((l) => l.group)));
   // Moved for sure, and moved perhaps: a move given up on (abort, timeout)
-  // after it was sent may still have been applied.
+  // after it was sent, or refused for a reason that may come after the
+  // group was set, may still have been applied.
   const moved: Target[] = [];
   const unsure: Target[] = [];
   await Promise.all(
-    targets.map((t) =>
+    movable.map(({ t, record }) =>
       sock
-        .ack((seq) => buildSetGroupRequest(seq, t.link.index, group), req)
+        .ack((seq) => buildGroupAliasRequest(seq, t.link.index, group, record), req)
         .then(
           () => void moved.push(t),
           (e) => {
-            if (e instanceof NetlinkErrorAnswer) {
+            if (untouched(e)) {
               settle(t, { status: 'rejected', reason: asKernelError(e, 'delete', t.link.name, t.link.kind) });
             } else unsure.push(t);
           },
         ),
     ),
   );
-  if (moved.length === 0 && unsure.length === 0) return results;
-  if (unsure.length === 0) {
-    try {
-      await sock.ack((seq) => buildDeleteGroupRequest(seq, group), req);
-      for (const t of moved) settle(t, FULFILLED);
-      return results;
-    } catch {
-      // Nothing was deleted: the kernel checks every member first.
-    }
+  if (moved.length > 0 && unsure.length === 0) {
+    // Its answer proves nothing about a given link: whatever it says, the
+    // put-back below asks the kernel about each one.
+    await sock.ack((seq) => buildDeleteGroupRequest(seq, group), req).catch(() => undefined);
   }
-  // Undo every move that may have happened, without the caller's signal (an
-  // abort must not leave links in the borrowed group), then let each link
-  // get its own answer: deleted alone, or the abort's error.
-  const undo: RequestOptions = { operation: req.operation ?? 'delete' };
-  const back = [...moved, ...unsure];
-  const undone = await Promise.allSettled(
-    back.map((t) => sock.ack((seq) => buildSetGroupRequest(seq, t.link.index, t.link.group), undo)),
+  const left = await putBack(sock, [...moved, ...unsure], settle, req);
+  await deleteOneByOne(sock, [...left, ...alone], settle, req, undefined);
+}
+
+/**
+ * Put every moved link back in its group with its alias, without the
+ * caller's signal (an abort must not leave links in the borrowed group). The
+ * kernel's "no such device" for an ifindex proves that link gone: it is
+ * settled as deleted. Resolves with the links still there.
+ */
+async function putBack(
+  sock: NetlinkTransport,
+  back: Target[],
+  settle: Settle,
+  req: RequestOptions,
+): Promise<Target[]> {
+  const undo = withoutSignal(req);
+  const answers = await Promise.allSettled(
+    back.map((t) =>
+      sock.ack((seq) => buildGroupAliasRequest(seq, t.link.index, t.link.group, t.link.alias), undo),
+    ),
   );
-  // A link already gone was deleted by the group delete (given up on after it was sent).
-  const gone = (r: PromiseSettledResult<unknown>) =>
-    r.status === 'rejected' && r.reason instanceof NetlinkErrorAnswer && r.reason.errno === Errno.ENODEV;
   const left: Target[] = [];
   for (const [i, t] of back.entries()) {
-    if (gone(undone[i]!)) settle(t, FULFILLED);
-    else left.push(t);
+    const a = answers[i]!;
+    if (
+      a.status === 'rejected' &&
+      a.reason instanceof NetlinkErrorAnswer &&
+      a.reason.errno === Errno.ENODEV
+    ) {
+      settle(t, FULFILLED);
+    } else left.push(t);
   }
-  await deleteOneByOne(sock, left, settle, req, opts.targetNsid);
-  return results;
+  return left;
+}
+
+/** A move the kernel refused before changing anything: the link is gone, or we may not. */
+function untouched(e: unknown): boolean {
+  return (
+    e instanceof NetlinkErrorAnswer &&
+    (e.errno === Errno.ENODEV || e.errno === Errno.EPERM || e.errno === Errno.EACCES)
+  );
+}
+
+/** The options of `req` without its signal (its timeout stays). */
+function withoutSignal(req: RequestOptions): RequestOptions {
+  const out: RequestOptions = { operation: req.operation ?? 'delete' };
+  if (req.timeout !== undefined) out.timeout = req.timeout;
+  return out;
 }
 
 async function deleteOneByOne(
   sock: NetlinkTransport,
   targets: Target[],
-  settle: (t: Target, r: PromiseSettledResult<void>) => void,
+  settle: Settle,
   req: RequestOptions,
   targetNsid: number | undefined,
 ): Promise<void> {
@@ -185,56 +280,4 @@ async function deleteOneByOne(
 function notFound(sel: LinkSelector): Error {
   const label = sel.index !== undefined ? String(sel.index) : sel.name;
   return asKernelError(new NetlinkErrorAnswer(Errno.ENODEV), 'delete', label) as Error;
-}
-
-/** A random group in the upper half of the u32 range that no link of the namespace is in. */
-function unusedGroup(links: readonly LinkSummary[]): number {
-  const used = new Set(links.map((l) => l.group));
-  for (;;) {
-    const g = (0x80000000 + Math.floor(Math.random() * 0x7fffffff)) >>> 0;
-    if (!used.has(g)) return g;
-  }
-}
-
-/** Index, name, kind and group of every link, from one dump without counters. */
-async function summarizeLinks(
-  sock: NetlinkTransport,
-  attempts: number,
-  req: RequestOptions,
-  targetNsid: number | undefined,
-  withKind: boolean,
-): Promise<LinkSummary[]> {
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    const out: LinkSummary[] = [];
-    const summary = await sock
-      .dump(
-        (seq) =>
-          buildDumpLinksRequest(seq, {
-            extMask: RTEXT_FILTER_SKIP_STATS,
-            ...(targetNsid !== undefined ? { targetNsid } : {}),
-          }),
-        (h, buf, start, end) => {
-          if (h.type !== RTM_NEWLINK || end - start < NLMSG_HDRLEN + IFINFOMSG_LEN) return;
-          out.push(summarize(buf, start, end, withKind));
-        },
-        req,
-      )
-      .catch((e) => {
-        throw asKernelError(e, 'delete');
-      });
-    if (!summary.interrupted) return out;
-  }
-  throw new DumpInterruptedError(attempts);
-}
-
-/** `withKind`: only `check` looks at the kind, so it is read only for one. */
-function summarize(buf: Uint8Array, start: number, end: number, withKind: boolean): LinkSummary {
-  const index = u32le(buf, start + NLMSG_HDRLEN + 4) | 0;
-  let name = '';
-  let group = 0;
-  forEachAttribute(buf, start + NLMSG_HDRLEN + IFINFOMSG_LEN, end, (type, vs, ve) => {
-    if (type === IFLA_IFNAME) name = readCString(buf, vs, ve);
-    else if (type === IFLA_GROUP && ve - vs >= 4) group = u32le(buf, vs);
-  });
-  return { index, name, kind: withKind ? peekLinkKind(buf, start, end) : undefined, group };
 }
