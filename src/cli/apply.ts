@@ -25,6 +25,8 @@ export interface ApplyStepJson {
   error?: { code: string | null; message: string };
   /** For a failed replace: true when the old tunnel was already deleted. */
   deleted?: true;
+  /** For a change in several requests, their names in order, e.g. `["down", "change", "up"]`. */
+  phases?: string[];
 }
 
 /** What `eoip apply -j` prints (documented in docs/cli.md). */
@@ -62,6 +64,7 @@ export function applyResultToJson(r: ApplyResult): ApplyResultJson {
       };
       if (s.status === 'failed') out.error = errorJson(s.error);
       if (s.deleted === true) out.deleted = true;
+      if (s.phases) out.phases = [...s.phases];
       return out;
     }),
   };

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { ApplyError, applyTunnelsWith, type DesiredTunnel, formatPlan } from '../../src/api/apply.js';
 import { EoipClient } from '../../src/api/client.js';
 import { KernelError } from '../../src/api/errors.js';
+import { applyResultToJson } from '../../src/cli/apply.js';
 import { bridgeAndDummy, KernelModel, type ModelLink, tunnel } from './change-kernel-model.js';
 
 const EADDRNOTAVAIL = 99;
@@ -45,6 +46,8 @@ describe('apply: a MAC change of an up tunnel runs as down, change, up', () => {
       `~ change t1: ttl 0 -> 9, address ${OLD_MAC} -> ${NEW_MAC} (down, change, up)`,
     );
     expect(model.mutations).toHaveLength(0);
+    // `eoip apply -j --dry-run` carries them too.
+    expect(applyResultToJson(r).steps[0]!.phases).toEqual(['down', 'change', 'up']);
   });
 
   it('the run sets it down, changes it, sets it up: the tunnel ends changed and up', async () => {
