@@ -537,10 +537,10 @@ export class EoipClient {
   ): Promise<unknown> {
     let err = asKernelError(answer, 'change', before.name, before.kind);
     if (answer.errno === EBUSY && (extras.name !== undefined || extras.address !== undefined)) {
-      err = withNote(err, DOWN_ONLY_HINT, before.kind);
+      err = withNote(err, DOWN_ONLY_HINT);
     }
     const left = await this.undoChange(before, opts);
-    return left === undefined ? err : withNote(err, left, before.kind);
+    return left === undefined ? err : withNote(err, left);
   }
 
   /**

@@ -2,11 +2,10 @@
  * Error classes users catch. Every failure the library reports is an
  * {@link EoipError}; the codec's {@link NetlinkParseError} is the one exception.
  */
-import { EoipError, KernelError, kernelError } from '../transport/errors.js';
+import { EoipError, KernelError } from '../transport/errors.js';
 
 export { NetlinkParseError } from '../codec/parse-error.js';
 
-import type { KernelErrorDetails } from '../transport/errors.js';
 import { InvalidArgumentError } from '../transport/invalid-argument.js';
 
 export {
@@ -60,24 +59,18 @@ function fateKnown(e: unknown): boolean {
 }
 
 /**
- * `e` with `note` added: a {@link KernelError} is rebuilt with the note after
- * its hint (so `hint` and `message` agree), any other {@link EoipError} gets
- * it at the end of its message. Anything else is returned as it is.
+ * `e` with `note` added at the end of its message, once; a
+ * {@link KernelError} also gets it at the end of its hint (its message ends
+ * with the hint, so the two agree). The class and every other field stay.
+ * Anything but an {@link EoipError} is returned as it is.
  * @internal
  */
-export function withNote(e: unknown, note: string, kind?: string): unknown {
+export function withNote(e: unknown, note: string): unknown {
+  if (!(e instanceof EoipError) || e.message.includes(note)) return e;
   if (e instanceof KernelError) {
-    const d: KernelErrorDetails = {
-      errno: e.errno,
-      operation: e.operation,
-      hint: e.hint !== undefined ? `${e.hint}; ${note}` : note,
-    };
-    if (e.interface !== undefined) d.interface = e.interface;
-    if (e.kernelMessage !== undefined) d.kernelMessage = e.kernelMessage;
-    if (e.extAck !== undefined) d.extAck = e.extAck;
-    return kernelError(d, kind);
+    (e as { hint?: string }).hint = e.hint !== undefined ? `${e.hint}; ${note}` : note;
   }
-  if (e instanceof EoipError && !e.message.includes(note)) e.message = `${e.message}; ${note}`;
+  e.message = `${e.message}; ${note}`;
   return e;
 }
 

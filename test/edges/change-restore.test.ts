@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { EoipClient } from '../../src/api/client.js';
-import { InvalidArgumentError, KernelError, TimeoutError } from '../../src/api/errors.js';
+import { InvalidArgumentError, KernelError, TimeoutError, TunnelExistsError } from '../../src/api/errors.js';
 import type { TunnelPatch } from '../../src/api/types.js';
 import { bridgeAndDummy, KernelModel, type ModelLink, tunnel } from './change-kernel-model.js';
 
@@ -140,6 +140,19 @@ describe('a refused change puts back what the kernel applied before refusing', (
     expect(err.message).toContain('could not be undone for master');
     // TTL and MTU are back; only the master is not.
     expect(t1()).toMatchObject({ master: 0, mtu: 1458, params: { ttl: 0 } });
+  });
+
+  it('keeps the class and hint of the refusal when it names what could not be restored', async () => {
+    const { model, client } = setup();
+    // The rename collides (EEXIST) after the TTL was applied; putting the TTL back is refused.
+    model.refuse = (step, _l, req) => (step === 'params' && req.link.tunnel?.ttl === 0 ? EPERM : 0);
+    const err = await client.changeTunnel('t1', { name: 'd0', ttl: 5 }).catch((e) => e);
+    expect(err).toBeInstanceOf(TunnelExistsError);
+    expect(err).toMatchObject({ errno: 17, code: 'EEXIST', operation: 'change', interface: 't1' });
+    expect(err.hint).toMatch(
+      /^an interface with this name exists.*; the change could not be undone for ttl \(is 5, was 0\)$/,
+    );
+    expect(err.message.endsWith(err.hint)).toBe(true);
   });
 
   it('does not undo a change whose answer never came: its error says it may have been applied', async () => {
