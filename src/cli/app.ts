@@ -12,20 +12,11 @@ import type { CliIo } from './run.js';
 /** `eoip-netlink <version>`: the package version, inlined at build time. */
 export const VERSION_LINE = `${pkg.name} ${pkg.version}`;
 
-const processIo: CliIo = {
-  stdout: (text) => {
-    process.stdout.write(text);
-  },
-  stderr: (text) => {
-    process.stderr.write(text);
-  },
-};
-
 /**
  * Run `eoip` with these arguments (without `node` and the script) and return
  * the exit status.
  */
-export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let cmd: ParsedCommand;
   try {
     cmd = parseArgs(argv);

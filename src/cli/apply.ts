@@ -5,8 +5,15 @@
  * (nothing changed); 2 the kernel refused a step (the steps before it stay
  * applied).
  */
-import type { ApplyFileFormat, ApplyOptions, ApplyResult, ApplyStep, DesiredTunnel } from '../api/apply.js';
-import { describeFailure, EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './failure.js';
+import type {
+  ApplyFileFormat,
+  ApplyOptions,
+  ApplyResult,
+  ApplyStep,
+  DesiredTunnel,
+  ParseApplyFileOptions,
+} from '../api/apply.js';
+import { describeFailure, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, oneLine } from './failure.js';
 import type { ApplyCommand } from './grammar.js';
 import { toJsonText } from './output.js';
 import type { CliIo } from './run.js';
@@ -98,54 +105,64 @@ export interface ApplyDeps {
   /** Read the file (`-`: standard input) as text. */
   read?: (file: string) => Promise<string>;
   /** The library's `parseApplyFile`. */
-  parse?: (text: string, format: ApplyFileFormat) => Promise<DesiredTunnel[]>;
+  parse?: (text: string, format: ApplyFileFormat, opts: ParseApplyFileOptions) => Promise<DesiredTunnel[]>;
   /** The library's `applyTunnels`. */
   apply?: (desired: DesiredTunnel[], opts: ApplyOptions) => Promise<ApplyResult>;
   /** The library's `formatPlan`. */
   format?: (plan: ApplyResult) => string;
 }
 
+/**
+ * The library's bounded readers: a regular file of at most 16 MiB opened
+ * without blocking, or at most 16 MiB of standard input.
+ */
 async function readInput(file: string): Promise<string> {
-  if (file === '-') {
-    const chunks: Buffer[] = [];
-    for await (const c of process.stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
-    return Buffer.concat(chunks).toString('utf8');
+  const { readApplyFileText, readApplyStream } = await import('../api/apply-file.js');
+  return file === '-' ? readApplyStream(process.stdin, 'standard input') : readApplyFileText(file);
+}
+
+/** The stderr line of an error reading or parsing the file (without `eoip: `). */
+function fileErrorLine(e: unknown, where: string, kind: ApplyFileFormat): string | undefined {
+  const err = e as { name?: unknown; message?: unknown; code?: unknown };
+  // The library's file errors carry the file, line and column in their message.
+  if (err?.name === 'ApplyFileError' && typeof err.message === 'string') {
+    return `apply: ${oneLine(err.message)}`;
   }
-  const { readFile } = await import('node:fs/promises');
-  return readFile(file, 'utf8');
+  if (typeof err?.code === 'string' && /^E[A-Z]+$/.test(err.code)) {
+    return `apply: cannot read ${where}: ${err.code}`;
+  }
+  const bad = e as { field?: unknown; value?: unknown; allowed?: unknown };
+  if (bad?.field === 'file' && /^a (JSON|YAML) document$/.test(String(bad.allowed))) {
+    // Never the parser's own text: it can quote the file.
+    return `apply: ${where}: not ${kind === 'yaml' ? 'YAML' : 'JSON'}`;
+  }
+  return undefined;
 }
 
 /** Run `eoip apply` and return the exit status. */
 export async function runApply(cmd: ApplyCommand, io: CliIo, deps: ApplyDeps = {}): Promise<number> {
   const g = cmd.global;
   const where = cmd.file === '-' ? 'standard input' : cmd.file;
+  const kind = fileFormat(cmd.file);
   let text: string;
   try {
     text = await (deps.read ?? readInput)(cmd.file);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    io.stderr(`eoip: apply: cannot read ${where}: ${err.code ?? err.message}\n`);
+    const line = fileErrorLine(e, where, kind);
+    io.stderr(`eoip: ${line ?? `apply: cannot read ${where}`}\n`);
     return EXIT_USAGE;
   }
   const lib = deps.parse && deps.apply && deps.format ? undefined : await import('../api/apply.js');
   const parse = deps.parse ?? lib!.parseApplyFile;
   const apply = deps.apply ?? lib!.applyTunnels;
   const format = deps.format ?? lib!.formatPlan;
-  const kind = fileFormat(cmd.file);
   let desired: DesiredTunnel[];
   try {
-    desired = await parse(text, kind);
+    desired = await parse(text, kind, { file: where });
   } catch (e) {
-    const bad = e as { field?: unknown; value?: unknown; allowed?: unknown };
-    if (
-      bad.field === 'file' &&
-      typeof bad.value === 'string' &&
-      /^a (JSON|YAML) document$/.test(String(bad.allowed))
-    ) {
-      // The parser's own message; its first line (YAML adds a code frame).
-      io.stderr(
-        `eoip: apply: ${where}: not ${kind === 'yaml' ? 'YAML' : 'JSON'}: ${bad.value.split('\n')[0]!.replace(/:$/, '')}\n`,
-      );
+    const line = fileErrorLine(e, where, kind);
+    if (line !== undefined) {
+      io.stderr(`eoip: ${line}\n`);
       return EXIT_USAGE;
     }
     const f = describeFailure(e);

@@ -3,7 +3,8 @@
  * 1 = bad usage or input refused before anything was sent; 2 = the kernel
  * refused, or another runtime failure.
  */
-import { EoipError, InvalidArgumentError, NotATunnelError } from '../api/errors.js';
+import { printableField } from '../api/apply-file.js';
+import { EoipError, InvalidArgumentError, NotATunnelError, quoteValue } from '../api/errors.js';
 import { parseUnsigned, type RawValues, UsageError } from './grammar.js';
 
 /** Exit statuses of `eoip`. */
@@ -34,21 +35,21 @@ const FIELD_WORDS: Record<string, string> = {
  * `keepalive.interval` → `keepalive`, `target` → `name`); others are unchanged.
  */
 export function optionWord(field: string): string {
-  return FIELD_WORDS[field] ?? field;
+  // Own entries only: a field named `constructor` is not Object's.
+  return Object.hasOwn(FIELD_WORDS, field) ? FIELD_WORDS[field]! : printableField(field);
 }
 
+/** The value shown: what the user typed when known (numbers as typed), else the library's value; bounded. */
 function showValue(raw: string | undefined, value: unknown): string {
-  if (raw !== undefined) return parseUnsigned(raw) !== undefined ? raw : JSON.stringify(raw);
-  if (typeof value === 'string') return JSON.stringify(value);
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
+  if (raw !== undefined && parseUnsigned(raw) !== undefined) return raw;
+  return quoteValue(raw ?? value);
 }
 
-function oneLine(s: string): string {
-  return s.replace(/\s*\n\s*/g, '; ');
+/** A message on one line: line breaks become `; `, other control characters are escaped. */
+export function oneLine(s: string): string {
+  return s
+    .replace(/\s*\n\s*/g, '; ')
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /**
@@ -63,7 +64,9 @@ export function describeFailure(e: unknown, raw: RawValues = {}): Failure {
   if (e instanceof InvalidArgumentError) {
     const word = optionWord(e.field);
     return {
-      message: oneLine(`invalid ${word}: ${showValue(raw[word], e.value)} (allowed: ${e.allowed})`),
+      message: oneLine(
+        `invalid ${word}: ${showValue(Object.hasOwn(raw, word) ? raw[word] : undefined, e.value)} (allowed: ${e.allowed})`,
+      ),
       exitCode: EXIT_USAGE,
     };
   }

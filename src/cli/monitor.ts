@@ -159,6 +159,10 @@ function onSignals(stop: () => void): () => void {
 export async function runMonitor(cmd: MonitorCommand, io: CliIo, deps: MonitorDeps = {}): Promise<number> {
   const ac = new AbortController();
   const off = (deps.onStop ?? onSignals)(() => ac.abort());
+  // Nobody reads the output any more (a closed pipe, a full disk): stop watching.
+  const stopOnClosedOutput = () => ac.abort();
+  if (io.closed?.aborted) ac.abort();
+  io.closed?.addEventListener('abort', stopOnClosedOutput, { once: true });
   const now = deps.now ?? (() => new Date());
   const g = cmd.global;
   try {
@@ -187,5 +191,6 @@ export async function runMonitor(cmd: MonitorCommand, io: CliIo, deps: MonitorDe
     return f.exitCode;
   } finally {
     off();
+    io.closed?.removeEventListener('abort', stopOnClosedOutput);
   }
 }

@@ -4,11 +4,12 @@
  * exercised without a kernel.
  */
 import type { ClientOptions, EoipClient } from '../api/client.js';
-import type { Tunnel } from '../api/types.js';
+import type { Tunnel, TunnelKind } from '../api/types.js';
 import { dryRunJson } from './dry-run.js';
 import { describeFailure, EXIT_OK } from './failure.js';
 import type { AddCommand, DeleteCommand, GlobalOptions, ListCommand, SetCommand } from './grammar.js';
 import { formatList, toJsonText, tunnelToJson } from './output.js';
+import { precheckCommand } from './precheck.js';
 
 /** The commands that talk to the kernel. */
 export type KernelCommand = AddCommand | SetCommand | ListCommand | DeleteCommand;
@@ -19,6 +20,40 @@ export interface CliIo {
   stdout(text: string): void;
   /** Write to standard error. */
   stderr(text: string): void;
+  /** Aborted once standard output can no longer be written (long-running commands then end). */
+  readonly closed?: AbortSignal;
+  /** Standard error is a terminal: a person reads it, hints are worth printing. */
+  readonly stderrIsTTY?: boolean;
+}
+
+/** Tells which tunnel kinds the kernel lacks (by default the library's `tunnelKindRegistered`). */
+export type ProbeKinds = (client: CliClient, kinds: readonly TunnelKind[]) => Promise<TunnelKind[]>;
+
+/** The default {@link ProbeKinds}: a cut-short kind-filtered dump per kind. */
+export const probeMissingKinds: ProbeKinds = async (client, kinds) => {
+  const { tunnelKindRegistered } = await import('../api/kinds.js');
+  const missing: TunnelKind[] = [];
+  for (const kind of kinds) {
+    if ((await tunnelKindRegistered(client as EoipClient, kind)) === 'missing') missing.push(kind);
+  }
+  return missing;
+};
+
+/**
+ * The stderr line `eoip list` adds when it found no tunnel because the
+ * kernel has no tunnel kind, or undefined: only for a person (stderr a
+ * terminal), only for an empty list, only when a kind is missing. Standard
+ * output stays what the reference tool prints (nothing).
+ */
+export function missingKindsNotice(
+  stderrIsTTY: boolean,
+  tunnelCount: number,
+  missing: readonly TunnelKind[],
+): string | undefined {
+  if (!stderrIsTTY || tunnelCount > 0 || missing.length === 0) return undefined;
+  const kinds = missing.join(' and ');
+  const what = missing.length > 1 ? 'kinds' : 'kind';
+  return `eoip: no tunnels: the kernel has no ${kinds} link ${what} (driver not loaded); run 'eoip doctor'\n`;
 }
 
 /** The part of {@link EoipClient} the commands use. */
@@ -91,7 +126,7 @@ async function runSet(client: CliClient, io: CliIo, cmd: SetCommand): Promise<vo
   if (cmd.global.json) await printTunnels(client, io, cmd.global, [t]);
 }
 
-async function runList(client: CliClient, io: CliIo, cmd: ListCommand): Promise<void> {
+async function runList(client: CliClient, io: CliIo, cmd: ListCommand, probe: ProbeKinds): Promise<void> {
   const g = cmd.global;
   const tunnels = await client.listTunnels({
     ...(cmd.kind !== undefined ? { kind: cmd.kind } : {}),
@@ -101,11 +136,19 @@ async function runList(client: CliClient, io: CliIo, cmd: ListCommand): Promise<
   });
   if (g.json) {
     await printTunnels(client, io, g, tunnels);
-    return;
+  } else {
+    const names = cmd.detail ? await masterNames(client, tunnels) : undefined;
+    const text = formatList(tunnels, cmd.detail, names);
+    if (text !== '') io.stdout(text);
   }
-  const names = cmd.detail ? await masterNames(client, tunnels) : undefined;
-  const text = formatList(tunnels, cmd.detail, names);
-  if (text !== '') io.stdout(text);
+  // Why the list is empty, for a person: asked only then (one cut-short dump per kind).
+  if (io.stderrIsTTY === true && tunnels.length === 0 && cmd.name === undefined) {
+    const missing = await probe(client, cmd.kind !== undefined ? [cmd.kind] : ['eoip', 'eoipv6']).catch(
+      () => [],
+    );
+    const notice = missingKindsNotice(true, 0, missing);
+    if (notice !== undefined) io.stderr(notice);
+  }
 }
 
 /** Returns the exit status: several names each report their own failure. */
@@ -136,9 +179,16 @@ async function runDelete(client: CliClient, io: CliIo, cmd: DeleteCommand): Prom
  *
  * @param open how to get a client (tests pass a fake)
  */
-export async function execute(cmd: KernelCommand, io: CliIo, open: OpenClient = openClient): Promise<number> {
+export async function execute(
+  cmd: KernelCommand,
+  io: CliIo,
+  open: OpenClient = openClient,
+  probe: ProbeKinds = probeMissingKinds,
+): Promise<number> {
   let client: CliClient | undefined;
   try {
+    // Values first: nothing is looked up for a command that would be refused anyway.
+    precheckCommand(cmd);
     client = await open(cmd.global.netns !== undefined ? { netns: cmd.global.netns } : {});
     switch (cmd.command) {
       case 'add':
@@ -148,7 +198,7 @@ export async function execute(cmd: KernelCommand, io: CliIo, open: OpenClient = 
         await runSet(client, io, cmd);
         break;
       case 'list':
-        await runList(client, io, cmd);
+        await runList(client, io, cmd, probe);
         break;
       case 'delete':
         return await runDelete(client, io, cmd);
