@@ -34,6 +34,7 @@ import {
   LinkNotFoundError,
   maybeApplied,
   NotATunnelError,
+  SocketClosedError,
   withNote,
 } from './errors.js';
 import { changeInNetns, type NetnsChildRequest } from './netns-exec.js';
@@ -306,8 +307,7 @@ export class EoipClient {
   async createTunnel(spec: TunnelSpec, opts?: OperationOptions): Promise<Tunnel> {
     const { params, extras } = await this.prepareCreate(spec, opts);
     const body = this.createBody(params, extras);
-    // Aborted before sending: nothing can have been applied, say nothing of it.
-    if (opts?.signal?.aborted) throw new AbortedError('create', opts.signal.reason);
+    this.checkSendable('create', opts);
     let echo: Uint8Array | undefined;
     try {
       // NLM_F_ECHO: kernels that honour it send the new link back, which
@@ -353,6 +353,16 @@ export class EoipClient {
     }
     // Unnamed, on a kernel without echo: the driver keeps (local, remote, id, link) unique per kind.
     return (await this.listTunnels({ ...opts, kind: params.kind })).find((t) => sameIdentity(t, params));
+  }
+
+  /**
+   * Refuse a create or change that cannot leave (a signal that already fired,
+   * a closed socket) before sending it: nothing was applied, and its error
+   * does not say it may have been.
+   */
+  private checkSendable(operation: 'create' | 'change', opts?: OperationOptions): void {
+    if (opts?.signal?.aborted) throw new AbortedError(operation, opts.signal.reason);
+    if ((this.sock as { isClosed?: unknown }).isClosed === true) throw new SocketClosedError(operation);
   }
 
   // --- change ------------------------------------------------------------
@@ -513,7 +523,7 @@ export class EoipClient {
     const { current, params, extras, touchesParams } = await this.prepareChange(target, patch, opts);
     const body = this.changeBody(current.index, touchesParams ? params : undefined, extras);
     if (touchesParams || Object.keys(extras).length > 0) {
-      if (opts?.signal?.aborted) throw new AbortedError('change', opts.signal.reason);
+      this.checkSendable('change', opts);
       try {
         await this.sock.ack((seq) => buildNewLinkRequest(seq, CHANGE_FLAGS, body), this.req(opts, 'change'));
       } catch (e) {

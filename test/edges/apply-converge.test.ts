@@ -64,6 +64,11 @@ describe('a create whose answer never came says it may have been applied', () =>
       .catch((e) => e);
     expect(aborted).toBeInstanceOf(AbortedError);
     expect(aborted.message).not.toContain(WORDING);
+    const closedClient = EoipClient.withTransport(empty);
+    closedClient.close();
+    const closed = await closedClient.createTunnel(SPEC).catch((e) => e);
+    expect(closed).toBeInstanceOf(SocketClosedError);
+    expect(closed.message).not.toContain(WORDING);
     expect(empty.mutations).toHaveLength(0);
     expect(empty.links.size).toBe(0);
   });

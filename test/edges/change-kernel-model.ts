@@ -8,6 +8,8 @@
  * first releases the old one, then an interface that cannot be a master
  * refuses (EOPNOTSUPP), leaving the tunnel outside its bridge.
  */
+
+import { SocketClosedError } from '../../src/api/errors.js';
 import { parseMac } from '../../src/codec/addresses.js';
 import { encodeTunnelInfoData, isTunnelKind } from '../../src/codec/eoip.js';
 import { readHeader } from '../../src/codec/header.js';
@@ -101,6 +103,7 @@ export class KernelModel implements NetlinkTransport {
   }
 
   async ack(build: (seq: number) => Uint8Array, _opts?: RequestOptions): Promise<Uint8Array | undefined> {
+    this.checkOpen('request');
     const req = this.record(build(1));
     const errno = (req.flags & NLM_F_CREATE) !== 0 ? this.create(req) : this.change(req);
     if (errno !== 0) throw new NetlinkErrorAnswer(errno);
@@ -233,6 +236,7 @@ export class KernelModel implements NetlinkTransport {
   }
 
   async reply(build: (seq: number) => Uint8Array, _opts?: RequestOptions): Promise<Uint8Array> {
+    this.checkOpen('get');
     const req = this.record(build(2));
     if (req.type !== RTM_GETLINK) throw new NetlinkErrorAnswer(EOPNOTSUPP);
     const want = req.link;
@@ -246,6 +250,7 @@ export class KernelModel implements NetlinkTransport {
     visit: DumpVisitor,
     _opts?: RequestOptions,
   ): Promise<DumpSummary> {
+    this.checkOpen('list');
     const req = this.record(build(3));
     const kind = req.link.linkInfo?.kind;
     const out = [...this.links.values()]
@@ -258,7 +263,16 @@ export class KernelModel implements NetlinkTransport {
     return { messages: out.length, interrupted: false, filtered: false, datagrams: out.length };
   }
 
-  close(): void {}
+  /** True once closed: every request then fails with SocketClosedError, as on a closed socket. */
+  isClosed = false;
+
+  close(): void {
+    this.isClosed = true;
+  }
+
+  private checkOpen(operation: string): void {
+    if (this.isClosed) throw new SocketClosedError(operation);
+  }
 }
 
 /** A tunnel of the model: eoip 10.0.0.1 -> 10.0.0.2, id 7, ttl 0, tos 0, keepalive off. */
