@@ -150,7 +150,7 @@ export function encodeRecord(run: Run, link: FoundLink): Uint8Array | undefined 
 }
 
 const DIGITS = /^\d+$/;
-const HEAD_FIELDS = 6;
+const HEAD_FIELDS = 5;
 
 /** The record in `alias`, or undefined when it holds none. */
 export function parseRecord(alias: Uint8Array | undefined): LinkRecord | undefined {
@@ -158,7 +158,7 @@ export function parseRecord(alias: Uint8Array | undefined): LinkRecord | undefin
   for (let i = 0; i < RECORD_PREFIX.length; i++) {
     if (alias[i] !== RECORD_PREFIX.charCodeAt(i)) return undefined;
   }
-  // Six ':'-terminated ASCII fields after the prefix, then the original alias bytes.
+  // Five ':'-terminated ASCII fields after the prefix, then the original alias bytes.
   const fields: string[] = [];
   let from = RECORD_PREFIX.length;
   for (let at = from; at < alias.length && fields.length < HEAD_FIELDS; at++) {
