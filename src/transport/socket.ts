@@ -1,11 +1,8 @@
 /**
- * One rtnetlink socket, many requests in flight. Built on the `netlink`
- * package's RawNetlinkSocket only: framing, sequence matching, dump assembly
- * and error decoding are ours (its higher layers mix up concurrent dumps and
- * drop errno).
+ * One rtnetlink socket, many requests in flight, on the library's own
+ * native socket (./native.ts): framing, sequence matching, dump assembly
+ * and error decoding are done here.
  */
-import { createRequire } from 'node:module';
-import type { RawNetlinkSocket as RawSocketType } from 'netlink';
 import {
   NETLINK_ROUTE,
   NLM_F_ACK,
@@ -21,6 +18,7 @@ import { decodeErrorPayload, type ExtendedAck } from '../codec/error.js';
 import { forEachMessage, type NetlinkHeader } from '../codec/header.js';
 import { buildRefusedGetLinkRequest } from '../codec/link-requests.js';
 import { AbortedError, MAYBE_APPLIED, SocketClosedError, SocketError, TimeoutError } from './errors.js';
+import { NativeNetlinkSocket } from './native.js';
 
 /** Most bytes of requests sent in one sendmsg. */
 const MAX_BATCH_BYTES = 32 * 1024;
@@ -30,14 +28,18 @@ export const DEFAULT_TIMEOUT = 10_000;
 
 /** Options of {@link NetlinkSocket.open}. */
 export interface SocketOptions {
-  /** SO_RCVBUF in bytes. Event sockets want a large one to survive bursts (default 1 MiB). */
+  /**
+   * SO_RCVBUF in bytes. Event sockets want a large one to survive bursts
+   * (default 1 MiB). Set past net.core.rmem_max when the process has
+   * CAP_NET_ADMIN (SO_RCVBUFFORCE), else capped by it.
+   */
   recvBufferSize?: number;
   /**
-   * Receive buffer per datagram, in bytes. 0 (the default) reads each
-   * datagram into a buffer of exactly its size, found by peeking first: a
-   * 36-byte ACK costs 36 bytes. A positive size reads into a fresh buffer of
-   * that many bytes every time (the native layer allocates and clears it even
-   * for an ACK) and fails a request whose answer does not fit.
+   * Bytes read per datagram. 0 (the default) peeks at each datagram's size
+   * first, so none is ever cut, whatever its size. A positive size reads
+   * once, at most that many bytes, and fails a request whose answer does not
+   * fit. Either way datagrams land back to back in shared 64 KiB slabs: no
+   * allocation per datagram.
    */
   datagramSize?: number;
   /** Multicast groups to join (e.g. RTNLGRP_LINK for link events). */
@@ -199,17 +201,6 @@ function answered(e: Pending): boolean {
 /** Bytes of the request whose refusal primes the dump size (its NLMSG_ERROR echoes it whole). */
 const PRIME_BYTES = 32 * 1024;
 
-let rawCtor: (new (protocol: number, options?: object) => RawSocketType) | undefined;
-
-function loadRawSocket(): new (protocol: number, options?: object) => RawSocketType {
-  if (!rawCtor) {
-    // Loaded on first use so that importing the library costs nothing.
-    const require = createRequire(import.meta.url);
-    rawCtor = (require('netlink/dist/raw.js') as { RawNetlinkSocket: typeof rawCtor }).RawNetlinkSocket!;
-  }
-  return rawCtor;
-}
-
 /**
  * What the link, route and namespace operations need from a socket. The
  * {@link NetlinkSocket} implements it; tests and simulations may provide their
@@ -236,7 +227,7 @@ export interface NetlinkTransport {
  * happy: dumps run one at a time (the kernel answers a second concurrent dump
  * on one socket with EBUSY), and at most `maxInFlight` requests are handed to
  * the kernel at once, so that their answers always fit the receive buffer (an
- * overrun sets ENOBUFS on the socket, which the native layer cannot survive).
+ * overrun makes the kernel drop answers and report ENOBUFS).
  *
  * Requests that become ready together leave in one sendmsg, and only the
  * last of them asks for an ACK (NLM_F_ACK): the kernel answers a failure
@@ -245,7 +236,7 @@ export interface NetlinkTransport {
  * groups keep an ACK on every request.
  */
 export class NetlinkSocket implements NetlinkTransport {
-  private readonly raw: RawSocketType;
+  private readonly raw: NativeNetlinkSocket;
   private readonly pending = new Map<number, Pending>();
   /** Requests waiting for a slot in the window, in order. */
   private readonly queue: Pending[] = [];
@@ -283,11 +274,12 @@ export class NetlinkSocket implements NetlinkTransport {
   private readonly signals = new Map<AbortSignal, SignalWatch>();
 
   private constructor(opts: SocketOptions) {
-    const Raw = loadRawSocket();
-    this.raw = new Raw(NETLINK_ROUTE, {
-      messagePeeking: !opts.datagramSize,
-      msgBufferSize: opts.datagramSize || 32 * 1024,
+    // The binding loads on first use, so that importing the library costs nothing.
+    this.raw = NativeNetlinkSocket.open(NETLINK_ROUTE, {
+      datagramSize: opts.datagramSize ?? 0,
       recvBufferSize: opts.recvBufferSize ?? 1024 * 1024,
+      // The size asked for, past net.core.rmem_max when the process may (CAP_NET_ADMIN).
+      rcvbufForce: true,
     });
     this.port = this.raw.address().port;
     this.peeking = !opts.datagramSize;
@@ -902,11 +894,7 @@ export class NetlinkSocket implements NetlinkTransport {
         p.reject(cause ?? new SocketClosedError(p.operation, undefined, p.sent && p.mode === 'ack'));
     }
     if (this.side) this.dropSide(this.side);
-    try {
-      this.raw.close();
-    } catch {
-      // Already closed by the native side after a poll error.
-    }
+    this.raw.close();
   }
 
   /** Close the socket; pending requests reject with {@link SocketClosedError}. Idempotent. */
