@@ -33,7 +33,14 @@ import {
   type StepStatus,
 } from './reconcile.js';
 import type { LinkRef, NetnsRef, OperationOptions, TunnelPatch, TunnelSpec } from './types.js';
-import { type CheckedSpec, checkTunnelSpec, deriveTunnelMac } from './validate.js';
+import {
+  APPLY_OPTIONS,
+  APPLY_RUN_OPTIONS,
+  type CheckedSpec,
+  checkOptions,
+  checkTunnelSpec,
+  deriveTunnelMac,
+} from './validate.js';
 
 /**
  * One tunnel of the desired state: a {@link TunnelSpec} whose `name` is
@@ -494,6 +501,7 @@ export async function applyTunnelsWith(
   desired: readonly DesiredTunnel[],
   opts: ApplyRunOptions = {},
 ): Promise<ApplyResult> {
+  opts = checkOptions(opts, APPLY_RUN_OPTIONS);
   const items = checkDesiredList(desired, false);
   const op = opOptions(opts);
   const canon = await canonicalize(client, items, op);
@@ -575,6 +583,9 @@ export async function applyTunnels(
   desired: readonly DesiredTunnel[],
   opts: ApplyOptions = {},
 ): Promise<ApplyResult> {
+  opts = checkOptions(opts, APPLY_OPTIONS);
+  // The list too, before the namespace is opened (applyTunnelsWith checks it again).
+  checkDesiredList(desired, false);
   const { netns, ...run } = opts;
   const client = await EoipClient.open({
     ...(netns !== undefined ? { netns } : {}),
@@ -803,9 +814,6 @@ const SIGN: Record<StepAction, string> = {
  * = unchanged e4
  * 1 to create, 1 to change, 1 to replace, 1 to delete, 1 unchanged
  * ```
- *
- * A change that runs in several requests ends with them, e.g. an up
- * tunnel's new MAC: `~ change e2: address … -> … (down, change, up)`.
  *
  * That is a plan (every step `planned`). After a successful run the count
  * line reads `1 created, 1 changed, …`. When a step failed, every step that

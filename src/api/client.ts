@@ -47,11 +47,18 @@ import type {
   TunnelSpec,
 } from './types.js';
 import {
+  CLIENT_OPTIONS,
   checkInterfaceName,
   checkLinkRef,
+  checkOptions,
   checkTunnelPatch,
   checkTunnelSpec,
   deriveTunnelMac,
+  LIST_LINKS_OPTIONS,
+  LIST_TUNNELS_OPTIONS,
+  OPERATION_OPTIONS,
+  operationOptions,
+  TRANSPORT_CLIENT_OPTIONS,
 } from './validate.js';
 
 /** Options of {@link EoipClient.open}. */
@@ -108,6 +115,7 @@ export class EoipClient {
 
   /** Open a client (and, with `netns`, get the namespace's id). */
   static async open(opts: ClientOptions = {}): Promise<EoipClient> {
+    opts = checkOptions(opts, CLIENT_OPTIONS);
     const sock = NetlinkSocket.open();
     let ns: NetnsHandle | undefined;
     if (opts.netns !== undefined) {
@@ -126,6 +134,7 @@ export class EoipClient {
    * kernel answers in tests). The client closes it on {@link close}.
    */
   static withTransport(transport: NetlinkTransport, opts: { timeout?: number } = {}): EoipClient {
+    opts = checkOptions(opts, TRANSPORT_CLIENT_OPTIONS);
     return new EoipClient(transport, undefined, opts.timeout);
   }
 
@@ -162,12 +171,15 @@ export class EoipClient {
 
   /** Any link by name or ifindex, or undefined. */
   async getLink(target: TunnelTarget, opts?: OperationOptions): Promise<LinkMessage | undefined> {
+    opts = checkOptions(opts, OPERATION_OPTIONS);
+    checkLinkRef('target', target);
     const sel = typeof target === 'number' ? { index: target } : { name: target };
     return getLink(this.sock, sel, { ...this.req(opts, 'get'), ...this.nsid });
   }
 
   /** All links (any kind), or those of one kind. */
   async listLinks(opts: OperationOptions & { kind?: string; stats?: boolean } = {}): Promise<LinkMessage[]> {
+    opts = checkOptions(opts, LIST_LINKS_OPTIONS);
     return dumpLinks(this.sock, {
       ...this.req(opts, 'list'),
       ...this.nsid,
@@ -188,6 +200,7 @@ export class EoipClient {
   /** The tunnel `target`, or undefined when no interface has that name/index. Throws NotATunnelError for other kinds. */
   async getTunnel(target: TunnelTarget, opts?: OperationOptions): Promise<Tunnel | undefined> {
     checkLinkRef('target', target);
+    opts = checkOptions(opts, OPERATION_OPTIONS);
     const link = await this.getLink(target, opts);
     if (!link) return undefined;
     if (!link.tunnel) throw new NotATunnelError(link.name ?? targetLabel(target), link.linkInfo?.kind);
@@ -199,12 +212,13 @@ export class EoipClient {
    * kernel's kind filter, so hosts with many other links cost little.
    */
   async listTunnels(opts: ListTunnelsOptions = {}): Promise<Tunnel[]> {
+    opts = checkOptions(opts, LIST_TUNNELS_OPTIONS);
     if (opts.kind !== undefined && !isTunnelKind(opts.kind)) {
       throw new InvalidArgumentError('kind', opts.kind, "'eoip' or 'eoipv6'");
     }
     if (opts.name !== undefined) {
       checkInterfaceName('name', opts.name);
-      const link = await this.getLink(opts.name, opts);
+      const link = await this.getLink(opts.name, operationOptions(opts));
       const t = link?.tunnel;
       return t && (opts.kind === undefined || t.kind === opts.kind) ? [t] : [];
     }
@@ -223,6 +237,7 @@ export class EoipClient {
 
   /** Check `spec`, resolve names, and build the create request without sending it. */
   async planCreateTunnel(spec: TunnelSpec, opts?: OperationOptions): Promise<PlannedRequest> {
+    opts = checkOptions(opts, OPERATION_OPTIONS);
     const { params, extras } = await this.prepareCreate(spec, opts);
     const bytes = buildNewLinkRequest(0, CREATE_FLAGS, this.createBody(params, extras));
     const plan: PlannedRequest = { operation: 'create', bytes };
@@ -305,6 +320,7 @@ export class EoipClient {
    * @throws TunnelExistsError when the name or the (local, remote, id, link) tuple is taken
    */
   async createTunnel(spec: TunnelSpec, opts?: OperationOptions): Promise<Tunnel> {
+    opts = checkOptions(opts, OPERATION_OPTIONS);
     const { params, extras } = await this.prepareCreate(spec, opts);
     const body = this.createBody(params, extras);
     this.checkSendable('create', opts);
@@ -453,6 +469,7 @@ export class EoipClient {
     patch: TunnelPatch,
     opts?: OperationOptions,
   ): Promise<PlannedRequest> {
+    opts = checkOptions(opts, OPERATION_OPTIONS);
     checkChangeInput(target, patch);
     if (this.ns) {
       const a = await changeInNetns(
@@ -508,6 +525,7 @@ export class EoipClient {
    * ```
    */
   async changeTunnel(target: TunnelTarget, patch: TunnelPatch, opts?: OperationOptions): Promise<Tunnel> {
+    opts = checkOptions(opts, OPERATION_OPTIONS);
     checkChangeInput(target, patch);
     if (this.ns) {
       // The kernel resolves RTM_NEWLINK changes in the socket's own namespace
@@ -600,6 +618,7 @@ export class EoipClient {
 
   /** Check the target and build the delete request without sending it. */
   async planDeleteTunnel(target: TunnelTarget, opts?: OperationOptions): Promise<PlannedRequest> {
+    opts = checkOptions(opts, OPERATION_OPTIONS);
     const t = await this.currentTunnel(target, 'delete', opts);
     const bytes = buildDeleteLinkRequest(0, { index: t.index }, this.nsid);
     return { operation: 'delete', interface: t.name, bytes };
@@ -607,6 +626,7 @@ export class EoipClient {
 
   /** Delete a tunnel. Refuses (NotATunnelError) links of other kinds. */
   async deleteTunnel(target: TunnelTarget, opts?: OperationOptions): Promise<void> {
+    opts = checkOptions(opts, OPERATION_OPTIONS);
     const t = await this.currentTunnel(target, 'delete', opts);
     await deleteLink(this.sock, { index: t.index }, { ...this.req(opts, 'delete'), ...this.nsid }).catch(
       (e) => {
@@ -633,6 +653,7 @@ export class EoipClient {
     targets: readonly TunnelTarget[],
     opts?: OperationOptions,
   ): Promise<PromiseSettledResult<void>[]> {
+    opts = checkOptions(opts, OPERATION_OPTIONS);
     if (!Array.isArray(targets))
       throw new InvalidArgumentError('targets', targets, 'an array of names or ifindexes');
     targets.forEach((t, i) => {

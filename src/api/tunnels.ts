@@ -3,25 +3,60 @@
  * For many operations, keep one {@link EoipClient} open instead.
  */
 import type { Tunnel } from '../codec/types.js';
+import { type FieldTable, fieldTable } from '../transport/check.js';
 import { EoipClient, type PlannedRequest, type TunnelTarget } from './client.js';
 import type { ListTunnelsOptions, NetnsRef, OperationOptions, TunnelPatch, TunnelSpec } from './types.js';
+import {
+  checkLinkRef,
+  checkOptions,
+  checkTargets,
+  checkTunnelSpec,
+  LIST_TUNNELS_OPTIONS,
+  ONE_SHOT_OPTIONS,
+  precheckTunnelPatch,
+} from './validate.js';
 
-/** Options of the one-shot functions: an operation's options plus the namespace to act in. */
+/** Options of the one-shot listTunnels. */
+const ONE_SHOT_LIST_OPTIONS: FieldTable = fieldTable(LIST_TUNNELS_OPTIONS, ONE_SHOT_OPTIONS);
+
+/**
+ * Options of the one-shot functions: an operation's options plus the
+ * namespace to act in. Every option is checked before anything is opened,
+ * sent or spawned (InvalidArgumentError naming it); unknown keys are refused
+ * and inherited properties ignored.
+ */
 export interface OneShotOptions extends OperationOptions {
-  /** Act in this network namespace (a name under /run/netns, a path, or a pid). */
+  /** Act in this network namespace (a name under /run/netns, a path, or a pid 1..4194304). */
   netns?: NetnsRef;
 }
 
-async function withClient<T>(
-  opts: OneShotOptions | undefined,
-  run: (c: EoipClient) => Promise<T>,
+/**
+ * Check `opts` against `table` and the input with `check` (before the
+ * namespace is opened), open a client (in `netns`), run, close; `run` gets
+ * the other options.
+ */
+async function withClient<T, O extends OneShotOptions>(
+  opts: O | undefined,
+  table: FieldTable,
+  check: () => unknown,
+  run: (c: EoipClient, rest: Omit<O, 'netns'>) => Promise<T>,
 ): Promise<T> {
-  const client = await EoipClient.open(opts?.netns !== undefined ? { netns: opts.netns } : {});
+  const { netns, ...rest } = checkOptions<O>(opts, table);
+  check();
+  const client = await EoipClient.open(netns !== undefined ? { netns } : {});
   try {
-    return await run(client);
+    return await run(client, rest);
   } finally {
     client.close();
   }
+}
+
+function noCheck(): void {}
+
+/** A change's target and patch, checked as far as they can be without the tunnel's kind. */
+function checkChange(target: TunnelTarget, patch: TunnelPatch): void {
+  checkLinkRef('target', target);
+  precheckTunnelPatch(patch);
 }
 
 /**
@@ -35,7 +70,12 @@ async function withClient<T>(
  * ```
  */
 export function createTunnel(spec: TunnelSpec, opts?: OneShotOptions): Promise<Tunnel> {
-  return withClient(opts, (c) => c.createTunnel(spec, opts));
+  return withClient(
+    opts,
+    ONE_SHOT_OPTIONS,
+    () => checkTunnelSpec(spec),
+    (c, o) => c.createTunnel(spec, o),
+  );
 }
 
 /**
@@ -51,12 +91,22 @@ export function changeTunnel(
   patch: TunnelPatch,
   opts?: OneShotOptions,
 ): Promise<Tunnel> {
-  return withClient(opts, (c) => c.changeTunnel(target, patch, opts));
+  return withClient(
+    opts,
+    ONE_SHOT_OPTIONS,
+    () => checkChange(target, patch),
+    (c, o) => c.changeTunnel(target, patch, o),
+  );
 }
 
 /** The tunnel with this name or ifindex; `undefined` when no such interface exists. */
 export function getTunnel(target: TunnelTarget, opts?: OneShotOptions): Promise<Tunnel | undefined> {
-  return withClient(opts, (c) => c.getTunnel(target, opts));
+  return withClient(
+    opts,
+    ONE_SHOT_OPTIONS,
+    () => checkLinkRef('target', target),
+    (c, o) => c.getTunnel(target, o),
+  );
 }
 
 /**
@@ -68,12 +118,17 @@ export function getTunnel(target: TunnelTarget, opts?: OneShotOptions): Promise<
  * ```
  */
 export function listTunnels(opts?: ListTunnelsOptions & OneShotOptions): Promise<Tunnel[]> {
-  return withClient(opts, (c) => c.listTunnels(opts));
+  return withClient(opts, ONE_SHOT_LIST_OPTIONS, noCheck, (c, o) => c.listTunnels(o));
 }
 
 /** Delete a tunnel by name or ifindex (refuses interfaces of other kinds). */
 export function deleteTunnel(target: TunnelTarget, opts?: OneShotOptions): Promise<void> {
-  return withClient(opts, (c) => c.deleteTunnel(target, opts));
+  return withClient(
+    opts,
+    ONE_SHOT_OPTIONS,
+    () => checkLinkRef('target', target),
+    (c, o) => c.deleteTunnel(target, o),
+  );
 }
 
 /**
@@ -90,12 +145,22 @@ export function deleteTunnels(
   targets: readonly TunnelTarget[],
   opts?: OneShotOptions,
 ): Promise<PromiseSettledResult<void>[]> {
-  return withClient(opts, (c) => c.deleteTunnels(targets, opts));
+  return withClient(
+    opts,
+    ONE_SHOT_OPTIONS,
+    () => checkTargets(targets),
+    (c, o) => c.deleteTunnels(targets, o),
+  );
 }
 
 /** Check and build a create request without sending it (a dry run). */
 export function planCreateTunnel(spec: TunnelSpec, opts?: OneShotOptions): Promise<PlannedRequest> {
-  return withClient(opts, (c) => c.planCreateTunnel(spec, opts));
+  return withClient(
+    opts,
+    ONE_SHOT_OPTIONS,
+    () => checkTunnelSpec(spec),
+    (c, o) => c.planCreateTunnel(spec, o),
+  );
 }
 
 /** Check and build a change request without sending it (a dry run; reads the current state). */
@@ -104,10 +169,20 @@ export function planChangeTunnel(
   patch: TunnelPatch,
   opts?: OneShotOptions,
 ): Promise<PlannedRequest> {
-  return withClient(opts, (c) => c.planChangeTunnel(target, patch, opts));
+  return withClient(
+    opts,
+    ONE_SHOT_OPTIONS,
+    () => checkChange(target, patch),
+    (c, o) => c.planChangeTunnel(target, patch, o),
+  );
 }
 
 /** Check and build a delete request without sending it (a dry run). */
 export function planDeleteTunnel(target: TunnelTarget, opts?: OneShotOptions): Promise<PlannedRequest> {
-  return withClient(opts, (c) => c.planDeleteTunnel(target, opts));
+  return withClient(
+    opts,
+    ONE_SHOT_OPTIONS,
+    () => checkLinkRef('target', target),
+    (c, o) => c.planDeleteTunnel(target, o),
+  );
 }

@@ -28,7 +28,7 @@ import {
   timeoutMs,
 } from '../transport/check.js';
 import { InvalidArgumentError } from './errors.js';
-import type { KeepaliveInput, LinkRef, TunnelPatch, TunnelSpec } from './types.js';
+import type { KeepaliveInput, LinkRef, OperationOptions, TunnelPatch, TunnelSpec } from './types.js';
 
 export { checkInt, checkInterfaceName, checkMac };
 
@@ -134,6 +134,17 @@ export interface CheckedSpec {
 /** A value the table only takes in, checked later against other fields. */
 const later: Check = (_field, v) => v;
 
+/** An address of either family, kept as written (its family is checked against the others later). */
+function addressText(field: string, v: unknown): string {
+  checkAddress(field, v);
+  return v as string;
+}
+
+/** `'auto'` or an address of either family, kept as written. */
+function addressTextOrAuto(field: string, v: unknown): string {
+  return v === 'auto' ? 'auto' : addressText(field, v);
+}
+
 const keepaliveField: Check<Keepalive> = (_field, v) => normalizeKeepalive(v);
 
 /** `'auto'` or a MAC address as bytes. */
@@ -147,8 +158,8 @@ const KEEPALIVE_FIELDS: FieldTable = fieldTable({ interval: later, retries: late
  */
 const SPEC_FIELDS: FieldTable = fieldTable({
   tunnelId: later,
-  remote: later,
-  local: later,
+  remote: addressText,
+  local: addressTextOrAuto,
   name: interfaceName,
   link: linkRef,
   ttl: int(0, 255),
@@ -171,6 +182,7 @@ function macTextOrAuto(field: string, v: unknown): string {
 
 /** The fields of a {@link TunnelPatch}: those of a spec, `link` and `master` also `null`/`0` for none. */
 const PATCH_FIELDS: FieldTable = fieldTable(SPEC_FIELDS, {
+  tunnelId: int(0, TUNNEL_ID_MAX.eoip),
   link: linkRefOrNone,
   master: linkRefOrNone,
   address: macTextOrAuto,
@@ -263,6 +275,23 @@ export function checkTunnelPatch(input: TunnelPatch, kind: TunnelKind): TunnelPa
   return out;
 }
 
+/**
+ * Check what a patch can be checked for without the tunnel's kind: every
+ * field but the tunnel id's upper bound for eoipv6 and the address family
+ * (see {@link checkTunnelPatch}). For checks before anything is looked up.
+ */
+export function precheckTunnelPatch(patch: TunnelPatch): void {
+  checkFields('patch', patch, PATCH_FIELDS);
+}
+
+/** An array of link references (names or ifindexes), each checked; named `targets[i]` in errors. */
+export function checkTargets(targets: unknown): LinkRef[] {
+  if (!Array.isArray(targets)) {
+    throw new InvalidArgumentError('targets', targets, 'an array of names or ifindexes');
+  }
+  return targets.map((t, i) => linkRef(`targets[${i}]`, t));
+}
+
 // --- options -------------------------------------------------------------------
 
 /** Options every operation takes ({@link OperationOptions}). */
@@ -305,6 +334,14 @@ export const WATCH_OPTIONS: FieldTable = fieldTable({
 
 /** Options of watchLinks (`kind` is any link kind, and required). */
 export const WATCH_LINKS_OPTIONS: FieldTable = fieldTable(WATCH_OPTIONS, { kind: linkKind });
+
+/** Only the {@link OperationOptions} of a larger options object (for the lookups an operation makes). */
+export function operationOptions(opts: OperationOptions): OperationOptions {
+  const out: OperationOptions = {};
+  if (opts.signal !== undefined) out.signal = opts.signal;
+  if (opts.timeout !== undefined) out.timeout = opts.timeout;
+  return out;
+}
 
 /**
  * Check an options object against its table: `undefined` is no options;

@@ -16,6 +16,7 @@ import type { NetlinkTransport } from '../transport/socket.js';
 import { NetlinkSocket } from '../transport/socket.js';
 import { InvalidArgumentError } from './errors.js';
 import type { NetnsRef } from './types.js';
+import { checkOptions, WATCH_LINKS_OPTIONS, WATCH_OPTIONS } from './validate.js';
 
 /** An item (tunnel or link) appeared, changed or disappeared. */
 export interface WatchChange<T> {
@@ -191,6 +192,7 @@ function sameLink(a: LinkMessage, b: LinkMessage): boolean {
  * ```
  */
 export function watchTunnels(opts: WatchOptions = {}): AsyncIterableIterator<TunnelEvent> {
+  opts = checkOptions(opts, WATCH_OPTIONS);
   if (opts.kind !== undefined && opts.kind !== 'eoip' && opts.kind !== 'eoipv6') {
     throw new InvalidArgumentError('kind', opts.kind, "'eoip' or 'eoipv6'");
   }
@@ -213,6 +215,7 @@ export function watchTunnels(opts: WatchOptions = {}): AsyncIterableIterator<Tun
 export function watchLinks(
   opts: { kind: string } & Omit<WatchOptions, 'kind'>,
 ): AsyncIterableIterator<LinkEvent> {
+  opts = checkOptions(opts, WATCH_LINKS_OPTIONS);
   if (typeof opts.kind !== 'string' || opts.kind === '')
     throw new InvalidArgumentError('kind', opts.kind, 'a link kind');
   return createWatcher<LinkMessage>({

@@ -27,6 +27,7 @@ import {
   restoreStranded,
   summarizeLinks,
 } from './bulk-recovery.js';
+import { checkFields, checkLinkSelectors, DELETE_LINKS_OPTIONS } from './check.js';
 import { asKernelError } from './dump.js';
 import type { LinkOptions } from './links.js';
 import { NetlinkErrorAnswer, type NetlinkTransport, type RequestOptions } from './socket.js';
@@ -96,6 +97,9 @@ export async function deleteLinks(
   selectors: readonly LinkSelector[],
   opts: DeleteLinksOptions = {},
 ): Promise<PromiseSettledResult<void>[]> {
+  // Every selector and option is checked before anything is read or sent.
+  selectors = checkLinkSelectors<LinkSelector>('selectors', selectors);
+  opts = checkFields<DeleteLinksOptions>('options', opts, DELETE_LINKS_OPTIONS, { optional: true });
   const results: PromiseSettledResult<void>[] = new Array(selectors.length);
   if (selectors.length === 0) return results;
   const req: RequestOptions = Object.assign({}, opts, { operation: opts.operation ?? 'delete' });

@@ -302,3 +302,12 @@ export function checkLinkSelector<T extends { index?: number; name?: string }>(
   }
   return s as T;
 }
+
+/** An array of link selectors, each checked (named `field[i]` in errors). */
+export function checkLinkSelectors<T extends { index?: number; name?: string }>(
+  field: string,
+  v: unknown,
+): T[] {
+  if (!Array.isArray(v)) throw new InvalidArgumentError(field, v, 'an array of { index } or { name }');
+  return v.map((sel, i) => checkLinkSelector<T>(`${field}[${i}]`, sel));
+}

@@ -19,28 +19,57 @@ import {
   type LinkSelector,
 } from '../codec/requests.js';
 import type { LinkMessage } from '../codec/types.js';
+import { checkFields, checkLinkSelector, GET_LINK_OPTIONS, LINK_BODY, LINK_OPTIONS } from './check.js';
 import { asKernelError } from './dump.js';
+import { InvalidArgumentError } from './invalid-argument.js';
 import type { NetlinkTransport, RequestOptions } from './socket.js';
 import { NetlinkErrorAnswer } from './socket.js';
 
 export { type DumpLinksRequest, dumpLinks } from './dump.js';
 
-/** Options of the generic link operations. */
+/**
+ * Options of the generic link operations. Like every input of these
+ * functions, they are checked before anything is sent: an unknown key or a
+ * bad value is an InvalidArgumentError naming it, inherited properties are
+ * ignored.
+ */
 export interface LinkOptions extends RequestOptions {
-  /** Act in the namespace with this id (IFLA_TARGET_NETNSID). */
+  /** Act in the namespace with this id (IFLA_TARGET_NETNSID), 0..2147483647. */
   targetNsid?: number;
+}
+
+/** Check options against `table` (`undefined` is none). */
+function checkOptions<T extends object>(opts: T | undefined, table: typeof LINK_OPTIONS): T {
+  return checkFields<T>('options', opts, table, { optional: true });
+}
+
+/**
+ * Check a link request body: known fields only (own properties), each in
+ * range: name as the kernel accepts it (1..15 bytes, no NUL, '/', ':' or
+ * whitespace), kind 1..55 visible ASCII characters, mtu 68..2147483647 (the
+ * device's own range is the kernel's to enforce), address 1..32 bytes,
+ * index/link/master ifindexes, up a boolean, callbacks functions.
+ */
+function checkBody(body: LinkRequestBody): LinkRequestBody {
+  return checkFields<LinkRequestBody>('body', body, LINK_BODY);
 }
 
 function label(sel: LinkSelector): string {
   return sel.index !== undefined ? String(sel.index) : sel.name;
 }
 
-/** Fetch one link; `undefined` when it does not exist. */
+/**
+ * Fetch one link; `undefined` when it does not exist.
+ * @throws InvalidArgumentError before sending, unless `sel` is exactly one of
+ *   `{ index }` (1..2147483647) or `{ name }` (a valid interface name)
+ */
 export async function getLink(
   sock: NetlinkTransport,
   sel: LinkSelector,
   opts: LinkOptions & { stats?: boolean } = {},
 ): Promise<LinkMessage | undefined> {
+  sel = checkLinkSelector<LinkSelector>('selector', sel);
+  opts = checkOptions(opts, GET_LINK_OPTIONS);
   try {
     const bytes = await sock.reply(
       (seq) =>
@@ -60,12 +89,15 @@ export async function getLink(
 /**
  * Create a link (NLM_F_CREATE | NLM_F_EXCL: an existing one is EEXIST, never
  * touched). Everything in `body` goes in one message, applied atomically.
+ * @throws InvalidArgumentError before sending, for a bad field of `body` or `opts`
  */
 export async function createLink(
   sock: NetlinkTransport,
   body: LinkRequestBody,
   opts: LinkOptions = {},
 ): Promise<void> {
+  body = checkBody(body);
+  opts = checkOptions(opts, LINK_OPTIONS);
   const b = opts.targetNsid !== undefined ? Object.assign({}, body, { targetNsid: opts.targetNsid }) : body;
   try {
     await sock.ack(
@@ -81,12 +113,18 @@ export async function createLink(
 /**
  * Change an existing link (no NLM_F_CREATE: a missing one is ENODEV).
  * `body.index` (or `body.name` without index) selects it.
+ * @throws InvalidArgumentError before sending, for a bad field, or when neither selects the link
  */
 export async function changeLink(
   sock: NetlinkTransport,
   body: LinkRequestBody,
   opts: LinkOptions = {},
 ): Promise<void> {
+  body = checkBody(body);
+  opts = checkOptions(opts, LINK_OPTIONS);
+  if (body.index === undefined && body.name === undefined) {
+    throw new InvalidArgumentError('body', body, 'an index or a name selecting the link to change');
+  }
   try {
     await sock.ack(
       (seq) => buildNewLinkRequest(seq, NLM_F_REQUEST | NLM_F_ACK, body),
@@ -97,12 +135,17 @@ export async function changeLink(
   }
 }
 
-/** Delete a link. */
+/**
+ * Delete a link.
+ * @throws InvalidArgumentError before sending, for a bad selector or option
+ */
 export async function deleteLink(
   sock: NetlinkTransport,
   sel: LinkSelector,
   opts: LinkOptions = {},
 ): Promise<void> {
+  sel = checkLinkSelector<LinkSelector>('selector', sel);
+  opts = checkOptions(opts, LINK_OPTIONS);
   try {
     await sock.ack(
       (seq) =>
