@@ -2,6 +2,15 @@
  * eoip-netlink: create, change, list, watch and delete MikroTik-compatible
  * EoIP / EoIPv6 tunnels on Linux over rtnetlink.
  *
+ * @document ../docs/getting-started.md
+ * @document ../docs/cli.md
+ * @document ../docs/errors.md
+ * @document ../docs/keepalive-mtu.md
+ * @document ../docs/bridging.md
+ * @document ../docs/namespaces.md
+ * @document ../docs/watching.md
+ * @document ../docs/apply.md
+ * @document ../docs/many-tunnels.md
  * @packageDocumentation
  */
 

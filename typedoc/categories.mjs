@@ -9,7 +9,6 @@ const groupOf = new Map(API_GROUPS.flatMap((g) => g.names.map((n) => [n, g.title
 
 /** @param {import('typedoc').Application} app */
 export function load(app) {
-  app.options.setValue('categoryOrder', [...API_GROUPS.map((g) => g.title), '*']);
   app.converter.on(Converter.EVENT_RESOLVE_END, (context) => {
     const project = context.project;
     // One entry point: its exports are the project's children, or those of its one module.
