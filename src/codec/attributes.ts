@@ -186,7 +186,10 @@ export class AttributeWriter {
     }
   }
 
-  /** Append raw bytes (no attribute header), padded to 4 bytes. */
+  /**
+   * Append raw bytes (no attribute header), padded to 4 bytes.
+   * @param bytes - the bytes to append as they are, e.g. a fixed header such as struct ifinfomsg
+   */
   raw(bytes: Uint8Array): this {
     const padded = align4(bytes.byteLength);
     this.reserve(padded);
@@ -196,7 +199,11 @@ export class AttributeWriter {
     return this;
   }
 
-  /** Append `n` zero bytes, e.g. a fixed header to fill in later through {@link dataView}. */
+  /**
+   * Append `n` zero bytes, e.g. a fixed header to fill in later through {@link dataView}.
+   * @param n - how many bytes; rounded up to a multiple of 4
+   * @returns the offset of the first zero byte
+   */
   zeros(n: number): number {
     const at = this.length;
     this.reserve(align4(n));
@@ -235,7 +242,9 @@ export class AttributeWriter {
 
   /**
    * Append one attribute with the given value bytes.
-   * @throws NetlinkEncodeError when the value is longer than the 16-bit length field holds (65,531 bytes)
+   * @param type - the attribute type, e.g. an `IFLA_*` number (no flag bits)
+   * @param value - the value bytes, copied; at most 65,531 bytes
+   * @throws {@link NetlinkEncodeError} when the value is longer than the 16-bit length field holds (65,531 bytes)
    */
   bytes(type: number, value: Uint8Array): this {
     const at = this.header(type, value.byteLength);
@@ -246,7 +255,11 @@ export class AttributeWriter {
   /**
    * An attribute whose value is written in place by `fill` (exactly `size`
    * bytes at the offset it is given); `fill` returns false to refuse the value.
+   * @param type - the attribute type, e.g. an `IFLA_*` number (no flag bits)
+   * @param size - the value's length in bytes; at most 65,531
+   * @param fill - writes the value into `buf` at offset `at`; returns false to refuse it
    * @returns whether the value was accepted (if not, nothing was appended)
+   * @throws {@link NetlinkEncodeError} when `size` is more than the 16-bit length field holds
    */
   inPlace(type: number, size: number, fill: (buf: Uint8Array, at: number) => boolean): boolean {
     const before = this.length;
@@ -271,28 +284,44 @@ export class AttributeWriter {
     return at + NLA_HDRLEN;
   }
 
-  /** u8 attribute. */
+  /**
+   * u8 attribute.
+   * @param type - the attribute type, e.g. an `IFLA_*` number (no flag bits)
+   * @param v - the value; only its low 8 bits are written
+   */
   u8(type: number, v: number): this {
     const at = this.scalar(type, 1);
     this.dv.setUint8(at, v & 0xff);
     return this;
   }
 
-  /** u16 attribute, host (little-endian) order. */
+  /**
+   * u16 attribute, host (little-endian) order.
+   * @param type - the attribute type, e.g. an `IFLA_*` number (no flag bits)
+   * @param v - the value, 0..65535 (higher bits are dropped)
+   */
   u16(type: number, v: number): this {
     const at = this.scalar(type, 2);
     this.dv.setUint16(at, v, true);
     return this;
   }
 
-  /** u32 attribute, host (little-endian) order. */
+  /**
+   * u32 attribute, host (little-endian) order.
+   * @param type - the attribute type, e.g. an `IFLA_*` number (no flag bits)
+   * @param v - the value, 0..2^32-1 (taken modulo 2^32)
+   */
   u32(type: number, v: number): this {
     const at = this.scalar(type, 4);
     this.dv.setUint32(at, v >>> 0, true);
     return this;
   }
 
-  /** s32 attribute, host order. */
+  /**
+   * s32 attribute, host order.
+   * @param type - the attribute type, e.g. an `IFLA_*` number (no flag bits)
+   * @param v - the value, -2^31..2^31-1 (taken modulo 2^32)
+   */
   s32(type: number, v: number): this {
     const at = this.scalar(type, 4);
     this.dv.setInt32(at, v, true);
@@ -301,7 +330,10 @@ export class AttributeWriter {
 
   /**
    * String attribute. `nul` adds the terminating NUL (the kernel accepts both).
-   * @throws NetlinkEncodeError for text longer than the 16-bit length field holds, or with a lone surrogate
+   * @param type - the attribute type, e.g. an `IFLA_*` number (no flag bits)
+   * @param s - the text, written as UTF-8
+   * @param nul - add a terminating NUL byte (default true)
+   * @throws {@link NetlinkEncodeError} for text longer than the 16-bit length field holds, or with a lone surrogate
    */
   string(type: number, s: string, nul = true): this {
     let ascii = true;
@@ -329,7 +361,9 @@ export class AttributeWriter {
 
   /**
    * A nested attribute: `fill` writes its children.
-   * @throws NetlinkEncodeError when the children fill more than its 16-bit length holds
+   * @param type - the container's attribute type, e.g. `IFLA_LINKINFO` (NLA_F_NESTED is not set)
+   * @param fill - writes the children through the writer it is given (this writer)
+   * @throws {@link NetlinkEncodeError} when the children fill more than its 16-bit length holds
    */
   nest(type: number, fill: (w: this) => void): this {
     const at = this.length;

@@ -86,7 +86,11 @@ export function forEachMessage(
   }
 }
 
-/** Split a datagram into its messages (views into `datagram`, no copies). */
+/**
+ * Split a datagram into its messages (views into `datagram`, no copies).
+ * @param datagram - one datagram as received from a netlink socket
+ * @throws {@link NetlinkParseError} when a header is truncated or a length runs past the datagram
+ */
 export function splitMessages(datagram: Uint8Array): NetlinkMessage[] {
   const out: NetlinkMessage[] = [];
   forEachMessage(datagram, (header, start, end) => {

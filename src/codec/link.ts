@@ -224,7 +224,8 @@ class DecodedLink implements LinkMessage {
  * Decode one RTM_NEWLINK / RTM_DELLINK message (header included).
  * For kinds `eoip` / `eoipv6` the result carries the decoded {@link Tunnel}.
  *
- * @throws NetlinkParseError for anything that is not a well-formed link message
+ * @param bytes - one whole netlink message, header included (e.g. a {@link NetlinkMessage}'s `bytes`)
+ * @throws {@link NetlinkParseError} for anything that is not a well-formed link message
  * @example
  * ```ts
  * const msg = decodeLinkMessage(bytes);
@@ -403,7 +404,11 @@ export interface LinkRequestBody {
   name?: string;
   /** IFLA_LINKINFO / IFLA_INFO_KIND. */
   kind?: string;
-  /** Writes the IFLA_INFO_DATA children. Omitted: no IFLA_INFO_DATA at all. */
+  /**
+   * Writes the IFLA_INFO_DATA children. Omitted: no IFLA_INFO_DATA at all.
+   * Used only with {@link LinkRequestBody.kind}.
+   * @param w - the writer, inside the IFLA_INFO_DATA container: write the kind's attributes to it
+   */
   infoData?: (w: AttributeWriter) => void;
   /** IFLA_MTU. */
   mtu?: number;
@@ -421,7 +426,10 @@ export interface LinkRequestBody {
   targetNsid?: number;
   /** IFLA_EXT_MASK (RTEXT_FILTER_*). */
   extMask?: number;
-  /** Writes further attributes after the standard ones. */
+  /**
+   * Writes further attributes after the standard ones.
+   * @param w - the request's writer, after the standard attributes: append top-level `IFLA_*` attributes to it
+   */
   extra?: (w: AttributeWriter) => void;
 }
 

@@ -63,7 +63,10 @@ function ownFields<T extends object>(body: T): T {
 /**
  * RTM_NEWLINK with any body: the generic create (`CREATE_FLAGS`) or change (`CHANGE_FLAGS`).
  * Only `body`'s own properties are read.
- * @throws NetlinkEncodeError when a field is longer than its attribute's length field holds
+ * @param seq - the message's sequence number, 0..2^32-1 (the socket passes its own to a `build` callback)
+ * @param flags - the netlink flags: {@link CREATE_FLAGS} or {@link CHANGE_FLAGS}
+ * @param body - the link's fields; only those given are written
+ * @throws {@link NetlinkEncodeError} when a field is longer than its attribute's length field holds
  */
 export function buildNewLinkRequest(seq: number, flags: number, body: LinkRequestBody): Uint8Array {
   const own = ownFields(body);
@@ -75,7 +78,11 @@ export type { TunnelLinkExtras };
 /**
  * RTM_NEWLINK creating an eoip/eoipv6 tunnel. All of `extras` go in the same
  * message, so the kernel applies them atomically with the create.
+ * @param seq - the message's sequence number, 0..2^32-1
+ * @param params - the tunnel's kind, addresses, tunnel id and options, already validated
+ * @param extras - link fields sent with the create: name, MTU, MAC, master, up, namespace (default none)
  * @throws TypeError when `params.local` or `params.remote` is not an address of the kind's family
+ * @throws {@link NetlinkEncodeError} when a name or address is longer than its attribute's length field holds
  */
 export function buildCreateTunnelRequest(
   seq: number,
@@ -91,7 +98,12 @@ export function buildCreateTunnelRequest(
 /**
  * RTM_NEWLINK changing the existing tunnel `index`. `params` must be the full
  * desired state: the driver resets whatever a change leaves out.
+ * @param seq - the message's sequence number, 0..2^32-1
+ * @param index - the ifindex of the tunnel to change
+ * @param params - the tunnel's whole desired state, already validated
+ * @param extras - link fields changed in the same message; `name` renames it (default none)
  * @throws TypeError when `params.local` or `params.remote` is not an address of the kind's family
+ * @throws {@link NetlinkEncodeError} when a name or address is longer than its attribute's length field holds
  */
 export function buildChangeTunnelRequest(
   seq: number,
@@ -132,7 +144,13 @@ export interface ByName {
   index?: undefined;
 }
 
-/** RTM_GETLINK for one link. */
+/**
+ * RTM_GETLINK for one link.
+ * @param seq - the message's sequence number, 0..2^32-1
+ * @param link - the link: an ifindex, or a name
+ * @param opts - `targetNsid`: the namespace id to look in; `extMask`: IFLA_EXT_MASK, e.g. RTEXT_FILTER_SKIP_STATS (default none)
+ * @throws {@link NetlinkEncodeError} when the name is longer than an attribute's length field holds
+ */
 export function buildGetLinkRequest(
   seq: number,
   link: LinkSelector,
@@ -141,7 +159,13 @@ export function buildGetLinkRequest(
   return buildNewLinkLike(RTM_GETLINK, NLM_F_REQUEST, seq, link, opts);
 }
 
-/** RTM_DELLINK for one link. */
+/**
+ * RTM_DELLINK for one link.
+ * @param seq - the message's sequence number, 0..2^32-1
+ * @param link - the link: an ifindex, or a name
+ * @param opts - `targetNsid`: the namespace id to delete in (default the socket's namespace)
+ * @throws {@link NetlinkEncodeError} when the name is longer than an attribute's length field holds
+ */
 export function buildDeleteLinkRequest(
   seq: number,
   link: LinkSelector,
@@ -179,6 +203,8 @@ export interface DumpLinksOptions {
 /**
  * RTM_GETLINK dump. Always uses the full 16-byte ifinfomsg: with the short
  * rtgenmsg header the kernel ignores the kind filter silently.
+ * @param seq - the message's sequence number, 0..2^32-1
+ * @param opts - filters and namespace of the dump (default: every link of the socket's namespace)
  */
 export function buildDumpLinksRequest(seq: number, opts: DumpLinksOptions = {}): Uint8Array {
   const body: LinkRequestBody = Object.create(null);
