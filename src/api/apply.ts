@@ -815,6 +815,9 @@ const SIGN: Record<StepAction, string> = {
  * 1 to create, 1 to change, 1 to replace, 1 to delete, 1 unchanged
  * ```
  *
+ * A change that runs in several requests ends with them, e.g. an up
+ * tunnel's new MAC: `~ change e2: address … -> … (down, change, up)`.
+ *
  * That is a plan (every step `planned`). After a successful run the count
  * line reads `1 created, 1 changed, …`. When a step failed, every step that
  * changes something ends with its status (`[done]`, `[failed: …]`,
