@@ -59,6 +59,8 @@ export interface DeleteLinksOptions extends LinkOptions {
    * Called for each link found before anything changes: return an error to
    * leave that link alone and report the error as its result (e.g. refuse
    * links of the wrong kind).
+   * @param link - the link as found: its ifindex, name, kind and group
+   * @returns the error to report for that link, or `undefined` to delete it
    */
   check?: (link: LinkSummary) => Error | undefined;
   /** Dump attempts while the kernel reports the link list changed mid-dump (default 5). */
@@ -91,6 +93,22 @@ export interface DeleteLinksOptions extends LinkOptions {
  *
  * Watchers see an RTM_NEWLINK (the group and alias change) before each
  * link's RTM_DELLINK.
+ *
+ * Each link's own failure is its result, never a rejection:
+ * {@link LinkNotFoundError} for a link that does not exist, the error
+ * `check` returned, or the kernel's refusal, timeout or abort of its delete.
+ *
+ * @param sock - the socket to send on: a {@link NetlinkSocket} or any {@link NetlinkTransport}
+ * @param selectors - the links, each `{ index }` or `{ name }`; a link named twice is deleted once
+ * @param opts - `timeout` in ms per request (default 10 000, 0 = none), `signal`, `targetNsid`,
+ *   `check` (refuse links before anything changes), `maxAttempts` of the link dump (1..1000, default 5)
+ * @returns one settled result per selector, in the order given
+ * @throws {@link InvalidArgumentError} before anything is read or sent, for a bad selector or option
+ * @throws {@link DumpInterruptedError} when the link list kept changing while it was read
+ * @throws {@link KernelError} when the kernel refuses to list the links (e.g. EINVAL for an unknown `targetNsid`)
+ * @throws {@link TimeoutError} when reading the link list took longer than `opts.timeout`
+ * @throws {@link AbortedError} when `opts.signal` aborted before the link list was read
+ * @throws {@link SocketClosedError} when the socket is closed before the link list was read
  */
 export async function deleteLinks(
   sock: NetlinkTransport,

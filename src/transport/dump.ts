@@ -83,6 +83,16 @@ export function asKernelError(
  * Dump links and decode them. With `kind`, links of other kinds are never
  * decoded: the kernel filters when it can, and otherwise each message's kind
  * is peeked at before decoding.
+ * @param sock - the socket to dump on: a {@link NetlinkSocket} or any {@link NetlinkTransport}
+ * @param req - filters (`kind`, `master`), `stats` (default true), `targetNsid`, `maxAttempts`
+ *   (default 5), `timeout` in ms (default 10 000, 0 = none) and `signal` (default: every link, with counters)
+ * @throws {@link DumpInterruptedError} when every attempt was interrupted by concurrent changes
+ * @throws {@link KernelError} when the kernel refuses the dump (e.g. EINVAL for an unknown `targetNsid`)
+ * @throws {@link NetlinkParseError} when a message of the answer is malformed
+ * @throws {@link TimeoutError} when the dump did not finish within `req.timeout`
+ * @throws {@link AbortedError} when `req.signal` aborts first
+ * @throws {@link SocketClosedError} when the socket is closed first
+ * @throws {@link SocketError} when the socket fails (e.g. sendmsg)
  */
 export async function dumpLinks(sock: NetlinkTransport, req: DumpLinksRequest = {}): Promise<LinkMessage[]> {
   return (await dumpFiltered(sock, req, req.kind !== undefined ? [req.kind] : undefined)).links;

@@ -14,6 +14,7 @@ export class EoipError extends Error {
   /**
    * @param message human-readable text
    * @param code stable machine-readable code
+   * @param options `cause`: the underlying error, kept as the error's `cause`
    */
   constructor(message: string, code: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -65,7 +66,10 @@ export class KernelError extends EoipError {
   /** What to do about it. */
   readonly hint?: string;
 
-  /** @param d the error's details */
+  /**
+   * @param d the error's details
+   * @param summary what went wrong in a few words, e.g. `already exists` (default `kernel refused`)
+   */
   constructor(d: KernelErrorDetails, summary?: string) {
     const code = errnoName(d.errno);
     const what = d.interface !== undefined ? `${d.operation} ${d.interface}` : d.operation;
@@ -170,7 +174,11 @@ export class DumpInterruptedError extends EoipError {
 export class SocketError extends EoipError {
   /** Positive errno, when known. */
   readonly errno?: number;
-  /** @param message text @param errno the errno */
+  /**
+   * @param message text
+   * @param errno the positive errno, when known (it gives the code, e.g. `ENOBUFS`)
+   * @param cause the underlying error, kept as the error's `cause`
+   */
   constructor(message: string, errno?: number, cause?: unknown) {
     super(message, errno !== undefined ? errnoName(errno) : 'SOCKET_ERROR', { cause });
     if (errno !== undefined) this.errno = errno;

@@ -60,8 +60,17 @@ function label(sel: LinkSelector): string {
 
 /**
  * Fetch one link; `undefined` when it does not exist.
- * @throws InvalidArgumentError before sending, unless `sel` is exactly one of
- *   `{ index }` (1..2147483647) or `{ name }` (a valid interface name)
+ * @param sock - the socket to ask on: a {@link NetlinkSocket} or any {@link NetlinkTransport}
+ * @param sel - the link: `{ index }` (1..2147483647) or `{ name }` (1..15 bytes), exactly one
+ * @param opts - `timeout` in ms (default 10 000, 0 = none), `signal`, `targetNsid`
+ *   (the namespace id to look in, default the socket's), `stats: false` to skip counters
+ * @throws {@link InvalidArgumentError} before sending, unless `sel` is exactly one of
+ *   `{ index }` (1..2147483647) or `{ name }` (a valid interface name), or for a bad option
+ * @throws {@link KernelError} when the kernel refuses the request (e.g. EINVAL for an unknown `targetNsid`)
+ * @throws {@link TimeoutError} when no answer came within `opts.timeout`
+ * @throws {@link AbortedError} when `opts.signal` aborts first
+ * @throws {@link SocketClosedError} when the socket is closed first
+ * @throws {@link SocketError} when the socket fails (e.g. sendmsg, an answer too big for `datagramSize`)
  */
 export async function getLink(
   sock: NetlinkTransport,
@@ -89,7 +98,21 @@ export async function getLink(
 /**
  * Create a link (NLM_F_CREATE | NLM_F_EXCL: an existing one is EEXIST, never
  * touched). Everything in `body` goes in one message, applied atomically.
- * @throws InvalidArgumentError before sending, for a bad field of `body` or `opts`
+ * @param sock - the socket to send on: a {@link NetlinkSocket} or any {@link NetlinkTransport}
+ * @param body - the new link: `name` and `kind` at least, and its other fields; own properties only
+ * @param opts - `timeout` in ms (default 10 000, 0 = none), `signal`, `targetNsid`
+ *   (create in the namespace with this id, default the socket's)
+ * @throws {@link InvalidArgumentError} before sending, for a bad field of `body` or `opts`
+ * @throws {@link LinkExistsError} when an interface with that name (or identity) exists
+ *   ({@link TunnelExistsError} for kinds `eoip` and `eoipv6`)
+ * @throws {@link PermissionError} without CAP_NET_ADMIN in the namespace
+ * @throws {@link KindNotAvailableError} when the kernel has no such link kind (EOPNOTSUPP)
+ * @throws {@link KernelError} for any other refusal, with errno and hint
+ * @throws {@link NetlinkEncodeError} when `infoData` or `extra` write more than an attribute holds
+ * @throws {@link TimeoutError} when no answer came within `opts.timeout`; the link may have been created
+ * @throws {@link AbortedError} when `opts.signal` aborts first
+ * @throws {@link SocketClosedError} when the socket is closed first (`maybeApplied` says if it was sent)
+ * @throws {@link SocketError} when the socket fails (e.g. sendmsg)
  */
 export async function createLink(
   sock: NetlinkTransport,
@@ -113,7 +136,19 @@ export async function createLink(
 /**
  * Change an existing link (no NLM_F_CREATE: a missing one is ENODEV).
  * `body.index` (or `body.name` without index) selects it.
- * @throws InvalidArgumentError before sending, for a bad field, or when neither selects the link
+ * @param sock - the socket to send on: a {@link NetlinkSocket} or any {@link NetlinkTransport}
+ * @param body - the link (`index`, or `name`) and the fields to change; with an index, `name` renames it
+ * @param opts - `timeout` in ms (default 10 000, 0 = none), `signal`, `targetNsid`
+ * @throws {@link InvalidArgumentError} before sending, for a bad field, or when neither selects the link
+ * @throws {@link LinkNotFoundError} when no such link exists (ENODEV)
+ * @throws {@link LinkExistsError} when a new name is taken (EEXIST)
+ * @throws {@link PermissionError} without CAP_NET_ADMIN in the namespace
+ * @throws {@link KernelError} for any other refusal, e.g. EBUSY renaming a link that is up
+ * @throws {@link NetlinkEncodeError} when `infoData` or `extra` write more than an attribute holds
+ * @throws {@link TimeoutError} when no answer came within `opts.timeout`; the change may have been applied
+ * @throws {@link AbortedError} when `opts.signal` aborts first
+ * @throws {@link SocketClosedError} when the socket is closed first (`maybeApplied` says if it was sent)
+ * @throws {@link SocketError} when the socket fails (e.g. sendmsg)
  */
 export async function changeLink(
   sock: NetlinkTransport,
@@ -137,7 +172,18 @@ export async function changeLink(
 
 /**
  * Delete a link.
- * @throws InvalidArgumentError before sending, for a bad selector or option
+ * @param sock - the socket to send on: a {@link NetlinkSocket} or any {@link NetlinkTransport}
+ * @param sel - the link: `{ index }` (1..2147483647) or `{ name }` (1..15 bytes), exactly one
+ * @param opts - `timeout` in ms (default 10 000, 0 = none), `signal`, `targetNsid`
+ *   (delete in the namespace with this id, default the socket's)
+ * @throws {@link InvalidArgumentError} before sending, for a bad selector or option
+ * @throws {@link LinkNotFoundError} when no such link exists (ENODEV)
+ * @throws {@link PermissionError} without CAP_NET_ADMIN in the namespace
+ * @throws {@link KernelError} for any other refusal, e.g. EOPNOTSUPP for `lo`
+ * @throws {@link TimeoutError} when no answer came within `opts.timeout`; the link may have been deleted
+ * @throws {@link AbortedError} when `opts.signal` aborts first
+ * @throws {@link SocketClosedError} when the socket is closed first (`maybeApplied` says if it was sent)
+ * @throws {@link SocketError} when the socket fails (e.g. sendmsg)
  */
 export async function deleteLink(
   sock: NetlinkTransport,
