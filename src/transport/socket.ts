@@ -44,9 +44,18 @@ export interface SocketOptions {
   datagramSize?: number;
   /** Multicast groups to join (e.g. RTNLGRP_LINK for link events). */
   groups?: number[];
-  /** Called with every multicast message (seq 0 / not ours). */
+  /**
+   * Called with every multicast message (seq 0 / not ours).
+   * @param header - the message's header
+   * @param datagram - the datagram it came in (a view into a shared slab: copy what you keep)
+   * @param start - offset of the message's first byte in `datagram` (its header)
+   * @param end - offset just past the message's last byte
+   */
   onEvent?: (header: NetlinkHeader, datagram: Uint8Array, start: number, end: number) => void;
-  /** Called on socket errors that concern events (ENOBUFS: events were lost). */
+  /**
+   * Called on socket errors that concern events (ENOBUFS: events were lost).
+   * @param error - what happened; `errno` 105 (ENOBUFS) means events were lost: read the state again
+   */
   onEventError?: (error: SocketError) => void;
   /** Keep the process alive while the socket is open even when idle (watchers). Default false. */
   keepAlive?: boolean;
@@ -96,6 +105,11 @@ export class NetlinkErrorAnswer extends Error {
  * Called for each message of a dump: `datagram[start, end)` is one whole
  * message. Returning `false` stops the dump: it resolves at once (with
  * {@link DumpSummary.stopped} set) and the rest of its messages are dropped.
+ * @param header - the message's header
+ * @param datagram - the datagram it came in (a view into a shared slab: copy what you keep)
+ * @param start - offset of the message's first byte in `datagram` (its header)
+ * @param end - offset just past the message's last byte
+ * @returns `false` to stop the dump; anything else goes on
  */
 export type DumpVisitor = (
   header: NetlinkHeader,
@@ -207,14 +221,25 @@ const PRIME_BYTES = 32 * 1024;
  * own (e.g. replaying captured kernel answers).
  */
 export interface NetlinkTransport {
-  /** Send a request; resolve on the kernel's ACK (with the echoed message, if any). */
+  /**
+   * Send a request; resolve on the kernel's ACK (with the echoed message, if any).
+   * @param build - makes the whole message for the sequence number it is given
+   * @param opts - `timeout` in ms (default 10 000, 0 = none), `signal`, `operation` (named in errors)
+   */
   ack(build: (seq: number) => Uint8Array, opts?: RequestOptions): Promise<Uint8Array | undefined>;
-  /** Send a request; resolve with the first answering message. */
+  /**
+   * Send a request; resolve with the first answering message.
+   * @param build - makes the whole message for the sequence number it is given
+   * @param opts - `timeout` in ms (default 10 000, 0 = none), `signal`, `operation` (named in errors)
+   */
   reply(build: (seq: number) => Uint8Array, opts?: RequestOptions): Promise<Uint8Array>;
   /**
    * Send a dump request; `visit` sees each message. A transport that cannot
    * stop a dump early may ignore `stoppable` and a visitor's `false`: the
    * caller then sees the remaining messages.
+   * @param build - makes the whole dump request for the sequence number it is given
+   * @param visit - called with each message of the answer; `false` stops the dump
+   * @param opts - `timeout` in ms (default 10 000, 0 = none), `signal`, `operation`, `stoppable`
    */
   dump(build: (seq: number) => Uint8Array, visit: DumpVisitor, opts?: DumpOptions): Promise<DumpSummary>;
   /** Close; pending requests reject. */
@@ -298,7 +323,12 @@ export class NetlinkSocket implements NetlinkTransport {
     this.updateRef();
   }
 
-  /** Open a socket. Throws {@link SocketError} when the kernel refuses one. */
+  /**
+   * Open a socket. Throws {@link SocketError} when the kernel refuses one.
+   * @param opts - receive buffer and datagram sizes, multicast groups and their callbacks,
+   *   `keepAlive`, `maxInFlight` (default: a 1 MiB buffer, no groups, 64 in flight)
+   * @throws {@link SocketError} when the kernel refuses a socket (e.g. EMFILE) or a group
+   */
   static open(opts: SocketOptions = {}): NetlinkSocket {
     try {
       return new NetlinkSocket(opts);
@@ -318,7 +348,10 @@ export class NetlinkSocket implements NetlinkTransport {
     return this.pending.size;
   }
 
-  /** Join a multicast group. */
+  /**
+   * Join a multicast group.
+   * @param group - the group's number, e.g. RTNLGRP_LINK (1) for link events
+   */
   join(group: number): void {
     this.raw.addMembership(group);
     // A burst of events can overflow the receive buffer and drop a failure
@@ -352,6 +385,15 @@ export class NetlinkSocket implements NetlinkTransport {
    * `build` must return a new message on each call: when several requests
    * leave together, the socket clears NLM_F_ACK in all but the last (see
    * {@link NetlinkSocket}).
+   * @param build - makes the whole message for the sequence number it is given (a new one per call)
+   * @param opts - `timeout` in ms, counted from sending (default 10 000, 0 = none), `signal`,
+   *   `operation` (named in errors, default `request`)
+   * @throws `NetlinkErrorAnswer` (an Error with `errno` and `extAck`) when the kernel refuses
+   *   the request; the link functions turn it into a {@link KernelError}
+   * @throws {@link TimeoutError} when no answer came within `opts.timeout`
+   * @throws {@link AbortedError} when `opts.signal` aborts first
+   * @throws {@link SocketClosedError} when the socket is closed first (`maybeApplied` when it was sent)
+   * @throws {@link SocketError} when sending fails, or the answer did not fit `datagramSize`
    */
   ack(build: (seq: number) => Uint8Array, opts: RequestOptions = {}): Promise<Uint8Array | undefined> {
     return this.start('ack', build, opts) as Promise<Uint8Array | undefined>;
@@ -360,6 +402,14 @@ export class NetlinkSocket implements NetlinkTransport {
   /**
    * Send a request and resolve with the first answering message (a copy),
    * e.g. the RTM_NEWLINK answering an RTM_GETLINK.
+   * @param build - makes the whole message for the sequence number it is given
+   * @param opts - `timeout` in ms, counted from sending (default 10 000, 0 = none), `signal`,
+   *   `operation` (named in errors, default `request`)
+   * @throws `NetlinkErrorAnswer` (an Error with `errno` and `extAck`) when the kernel refuses the request
+   * @throws {@link TimeoutError} when no answer came within `opts.timeout`
+   * @throws {@link AbortedError} when `opts.signal` aborts first
+   * @throws {@link SocketClosedError} when the socket is closed first
+   * @throws {@link SocketError} when sending fails, or the answer did not fit `datagramSize`
    */
   reply(build: (seq: number) => Uint8Array, opts: RequestOptions = {}): Promise<Uint8Array> {
     return this.start('reply', build, opts) as Promise<Uint8Array>;
@@ -369,6 +419,16 @@ export class NetlinkSocket implements NetlinkTransport {
    * Send a dump request; `visit` sees each message (views into the datagram:
    * copy what you keep). Dumps on one socket run one after the other, the
    * stoppable ones ({@link DumpOptions.stoppable}) included.
+   * @param build - makes the whole dump request for the sequence number it is given
+   * @param visit - called with each message of the answer; returning `false` stops the dump
+   * @param opts - `timeout` in ms for the whole dump once sent (default 10 000, 0 = none), `signal`,
+   *   `operation` (default `dump`), `stoppable`
+   * @throws `NetlinkErrorAnswer` (an Error with `errno` and `extAck`) when the kernel refuses the dump
+   * @throws {@link TimeoutError} when the dump did not end within `opts.timeout`
+   * @throws {@link AbortedError} when `opts.signal` aborts first
+   * @throws {@link SocketClosedError} when the socket is closed first
+   * @throws {@link SocketError} when sending fails, or a message did not fit `datagramSize`
+   * @throws what `build` or `visit` throws (the rest of the dump is then dropped)
    */
   dump(build: (seq: number) => Uint8Array, visit: DumpVisitor, opts: DumpOptions = {}): Promise<DumpSummary> {
     if (!opts.stoppable && this.peeking && !this.primed && !this.closed) this.primeDumpSize();
