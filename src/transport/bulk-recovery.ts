@@ -302,6 +302,15 @@ export interface RecoveredLink {
  * Acts in the socket's own namespace. Resolves with the links put back, by
  * ifindex; rejects only when the link list cannot be read.
  *
+ * @param sock - the socket to act on: a {@link NetlinkSocket} or any {@link NetlinkTransport}
+ * @param opts - `timeout` in ms per request (default 10 000, 0 = none), `signal`,
+ *   `maxAttempts` of the link dump (default 5)
+ * @throws {@link DumpInterruptedError} when the link list kept changing while it was read
+ * @throws {@link KernelError} when the kernel refuses to list the links
+ * @throws {@link TimeoutError} when reading the link list took longer than `opts.timeout`
+ * @throws {@link AbortedError} when `opts.signal` aborted before the link list was read
+ * @throws {@link SocketClosedError} when the socket is closed before the link list was read
+ *
  * @example
  * ```ts
  * const sock = NetlinkSocket.open();
