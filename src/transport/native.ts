@@ -119,13 +119,22 @@ function moduleDir(): string {
 }
 
 /**
- * Load the binding (once). Throws an Error naming every file tried, and why
- * each present one failed, when none loads.
+ * Load the binding (once), from the first of {@link bindingCandidates} that
+ * loads. Throws an Error naming every file tried when none does.
  */
 export function loadBinding(): Binding {
-  if (binding) return binding;
+  binding ??= loadFirst(bindingCandidates());
+  return binding;
+}
+
+/**
+ * Load the first of `files` that loads as the binding. Throws an Error
+ * naming each file tried and why it failed (absent, or the loader's error).
+ * @internal
+ */
+export function loadFirst(files: readonly string[]): Binding {
   const tried: string[] = [];
-  for (const file of bindingCandidates()) {
+  for (const file of files) {
     if (!existsSync(file)) {
       tried.push(`${file} (absent)`);
       continue;
@@ -134,8 +143,8 @@ export function loadBinding(): Binding {
       const mod = { exports: {} as Binding };
       // process.dlopen instead of require: the same code in the ESM and the CJS builds.
       process.dlopen(mod, file);
-      binding = mod.exports;
-      return binding;
+      if (typeof mod.exports.open !== 'function') throw new Error('not the eoip-netlink binding');
+      return mod.exports;
     } catch (e) {
       tried.push(`${file} (${(e as Error).message.split('\n')[0]})`);
     }
