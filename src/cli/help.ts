@@ -35,6 +35,8 @@ ${GLOBAL}
 
 Exit status: 0 ok; 1 bad usage or invalid input (nothing was sent);
 2 the kernel refused (or another failure). doctor: 1 when a check failed.
+Standard output that cannot be written (ENOSPC, EIO): one line, exit 2;
+a closed pipe (eoip list | head -1) ends quietly with the command's status.
 
 Examples:
   eoip add name eoip-hq local 192.0.2.1 remote 198.51.100.7 tunnel-id 100 keepalive 10,3 up
@@ -164,6 +166,8 @@ Make the namespace's tunnels match FILE: create what is missing, change what
 differs, leave what matches alone. FILE is YAML when its name ends in .yaml or
 .yml, JSON otherwise; - reads JSON from standard input. See docs/apply.md for
 the file ({"tunnels": [{"name": ..., "tunnelId": ..., "remote": ...}, ...]}).
+FILE must be a regular file of at most 16 MiB (100,000 tunnels, nesting 64
+deep); errors name the file, line, column and field.
   --prune           also delete the tunnels that are not in the file
   --dry-run         print the plan, change nothing
 
