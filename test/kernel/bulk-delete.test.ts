@@ -44,6 +44,14 @@ function watched(sock: NetlinkTransport, see: (type: number, o?: RequestOptions)
   };
 }
 
+/** Alias of each named link (undefined: none). */
+function aliasesOf(names: string[]): Record<string, string | undefined> {
+  const all = JSON.parse(ip('-j', 'link', 'show')) as Array<{ ifname: string; ifalias?: string }>;
+  const out: Record<string, string | undefined> = {};
+  for (const n of names) out[n] = all.find((l) => l.ifname === n)?.ifalias;
+  return out;
+}
+
 const present = (names: string[]) => {
   const have = new Set(ipLinks().map((l) => l.ifname));
   return names.filter((n) => have.has(n));
@@ -177,6 +185,72 @@ describe.skipIf(!canUseKernel)('deleteLinks on the real kernel', () => {
       { signal: ac.signal },
     );
     expect(r.map((x) => x.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    expect(present(names)).toEqual([]);
+  });
+
+  it('a link moved out of the group before the group delete is not reported deleted on the ack alone', async () => {
+    const names = bridges('bo', 4, 13);
+    ip('link', 'set', names[1]!, 'alias', 'moved away');
+    // Another actor moves one link out of the borrowed group just before the group delete.
+    const spy = watched(sock, (type) => {
+      if (type === 17) ip('link', 'set', names[1]!, 'group', '77');
+    });
+    let dellinks = 0;
+    const counting = watched(spy, (type) => {
+      if (type === 17) dellinks++;
+    });
+    const r = await deleteLinks(
+      counting,
+      names.map((name) => ({ name })),
+    );
+    // The group delete took three; the fourth was found still there and deleted on its own.
+    expect(dellinks).toBe(2);
+    expect(r.map((x) => x.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+    expect(present(names)).toEqual([]);
+  });
+
+  it('an abort before the group delete puts every group and alias back exactly, "no alias" included', async () => {
+    const names = bridges('bl', 3, 14);
+    ip('link', 'set', names[0]!, 'alias', 'site A uplink');
+    ip('link', 'set', names[1]!, 'alias', 'x'.repeat(150));
+    const before = aliasesOf(names);
+    const ac = new AbortController();
+    const seen: Array<string | undefined> = [];
+    const spy = watched(sock, (type) => {
+      if (type === 17 && seen.length === 0) {
+        seen.push(...Object.values(aliasesOf(names)));
+        ac.abort(new Error('stop'));
+      }
+    });
+    const r = await deleteLinks(
+      spy,
+      names.map((name) => ({ name })),
+      { signal: ac.signal },
+    );
+    // While in the borrowed group, each alias held the record.
+    expect(seen).toHaveLength(3);
+    for (const a of seen) expect(a).toMatch(/^eoipnl-del1:/);
+    for (const x of r) expect((x as PromiseRejectedResult).reason).toBeInstanceOf(AbortedError);
+    expect(aliasesOf(names)).toEqual(before);
+    expect(before[names[2]!]).toBeUndefined();
+    expect(Object.values(groupsOf(names))).toEqual(['14', '14', '14']);
+    for (const n of names) ip('link', 'del', n);
+  });
+
+  it('a link whose alias leaves no room for the record is deleted on its own, never moved', async () => {
+    const names = bridges('bt', 3, 15);
+    ip('link', 'set', names[2]!, 'alias', 'y'.repeat(240));
+    const moved: number[] = [];
+    const spy = watched(sock, (type) => {
+      if (type === 16) moved.push(type);
+    });
+    const r = await deleteLinks(
+      spy,
+      names.map((name) => ({ name })),
+    );
+    expect(r.map((x) => x.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    // Two moves, then two put-backs answered "no such device": none for the third link.
+    expect(moved).toHaveLength(4);
     expect(present(names)).toEqual([]);
   });
 
