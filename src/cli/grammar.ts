@@ -1,8 +1,10 @@
 /**
  * The `eoip` command line grammar: words, abbreviations, numbers and the
  * translation of an argument vector into one {@link ParsedCommand}. Pure: no
- * I/O and no runtime imports, so `eoip help` and `eoip version` load nothing else.
+ * I/O, and no runtime import but the api's bounded value quoting (for
+ * messages), so `eoip help` and `eoip version` load little else.
  */
+import { quoteValue } from '../api/errors.js';
 import type { KeepaliveInput, LinkRef, TunnelKind, TunnelPatch, TunnelSpec } from '../api/types.js';
 
 /** Bad usage: an unknown or ambiguous word, a missing or malformed value. Exit status 1. */
@@ -199,7 +201,7 @@ function numberValue(command: CommandName, option: string, text: string): number
   const n = parseUnsigned(text);
   if (n === undefined)
     throw new UsageError(
-      `invalid ${option}: ${JSON.stringify(text)} (allowed: ${NUMBER_FORMS})`,
+      `invalid ${option}: ${quoteValue(text)} (allowed: ${NUMBER_FORMS})`,
       command,
       option,
     );
@@ -215,7 +217,7 @@ export function parseKeepalive(text: string, command: CommandName = 'add'): Keep
   const parts = text.split(',');
   const bad = () =>
     new UsageError(
-      `invalid keepalive: ${JSON.stringify(text)} (allowed: none, <seconds> or <seconds>,<retries> as numbers)`,
+      `invalid keepalive: ${quoteValue(text)} (allowed: none, <seconds> or <seconds>,<retries> as numbers)`,
       command,
       'keepalive',
     );
@@ -379,11 +381,11 @@ function resolveOrThrow<M extends string>(
   const hint = command ? ` (try 'eoip help ${command}')` : " (try 'eoip help')";
   if (r.reason === 'ambiguous') {
     throw new UsageError(
-      `${where}ambiguous ${what} ${JSON.stringify(input)}: could be ${describeCandidates(r.candidates)}${hint}`,
+      `${where}ambiguous ${what} ${quoteValue(input)}: could be ${describeCandidates(r.candidates)}${hint}`,
       command,
     );
   }
-  throw new UsageError(`${where}unknown ${what} ${JSON.stringify(input)}${hint}`, command);
+  throw new UsageError(`${where}unknown ${what} ${quoteValue(input)}${hint}`, command);
 }
 
 /** Cursor over argv that consumes global flags wherever a word (not a value) is expected. */
@@ -469,7 +471,7 @@ class Cursor {
     }
     const where = command ? `${command}: ` : '';
     throw new UsageError(
-      `${where}unknown flag ${JSON.stringify(tok)} (try 'eoip help${command ? ` ${command}` : ''}')`,
+      `${where}unknown flag ${quoteValue(tok)} (try 'eoip help${command ? ` ${command}` : ''}')`,
       command,
     );
   }
@@ -659,7 +661,7 @@ function parseList(cur: Cursor): ListCommand {
     if (opt === 'name') out.name = v;
     else {
       if (v !== 'eoip' && v !== 'eoipv6') {
-        throw new UsageError(`invalid kind: ${JSON.stringify(v)} (allowed: eoip or eoipv6)`, 'list', 'kind');
+        throw new UsageError(`invalid kind: ${quoteValue(v)} (allowed: eoip or eoipv6)`, 'list', 'kind');
       }
       out.kind = v;
     }
@@ -690,7 +692,7 @@ function parseMonitor(cur: Cursor): MonitorCommand {
     const v = cur.next();
     if (v === undefined) throw new UsageError(`monitor: ${opt} needs a value`, 'monitor', opt);
     if (v !== 'eoip' && v !== 'eoipv6') {
-      throw new UsageError(`invalid kind: ${JSON.stringify(v)} (allowed: eoip or eoipv6)`, 'monitor', 'kind');
+      throw new UsageError(`invalid kind: ${quoteValue(v)} (allowed: eoip or eoipv6)`, 'monitor', 'kind');
     }
     out.raw[opt] = v;
     out.kind = v;
@@ -705,7 +707,7 @@ function parseApply(cur: Cursor): ApplyCommand {
     throw new UsageError(
       words.length === 0
         ? 'apply: which file? (eoip apply FILE, or - for JSON on standard input)'
-        : `apply: unexpected argument ${JSON.stringify(words[1])} (eoip apply FILE)`,
+        : `apply: unexpected argument ${quoteValue(words[1])} (eoip apply FILE)`,
       'apply',
       'file',
     );
@@ -718,15 +720,14 @@ function parseApply(cur: Cursor): ApplyCommand {
 
 function parseDoctor(cur: Cursor): DoctorCommand {
   const extra = cur.word('doctor');
-  if (extra !== undefined)
-    throw new UsageError(`doctor: unexpected argument ${JSON.stringify(extra)}`, 'doctor');
+  if (extra !== undefined) throw new UsageError(`doctor: unexpected argument ${quoteValue(extra)}`, 'doctor');
   return { command: 'doctor', global: cur.global };
 }
 
 function parseVersion(cur: Cursor): VersionCommand {
   const extra = cur.word('version');
   if (extra !== undefined)
-    throw new UsageError(`version: unexpected argument ${JSON.stringify(extra)}`, 'version');
+    throw new UsageError(`version: unexpected argument ${quoteValue(extra)}`, 'version');
   return { command: 'version', global: cur.global };
 }
 
@@ -735,6 +736,6 @@ function parseHelp(cur: Cursor): HelpCommand {
   if (w === undefined) return { command: 'help', global: cur.global };
   const topic = resolveOrThrow(w, COMMAND_WORDS, 'command', undefined);
   const extra = cur.word('help');
-  if (extra !== undefined) throw new UsageError(`help: unexpected argument ${JSON.stringify(extra)}`, 'help');
+  if (extra !== undefined) throw new UsageError(`help: unexpected argument ${quoteValue(extra)}`, 'help');
   return { command: 'help', global: cur.global, topic };
 }
