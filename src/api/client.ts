@@ -89,7 +89,8 @@ function targetLabel(t: TunnelTarget): string {
 /**
  * A client holding one rtnetlink socket. Cheap to keep open; an idle client
  * never keeps the process alive. Close it with {@link EoipClient.close} or
- * `await using client = await EoipClient.open()`.
+ * `await using client = await EoipClient.open()` where the runtime supports
+ * explicit resource management (Node 22+, or TypeScript 5.2+ lowering it).
  *
  * @example
  * ```ts
@@ -113,7 +114,16 @@ export class EoipClient {
     this.defaultTimeout = timeout;
   }
 
-  /** Open a client (and, with `netns`, get the namespace's id). */
+  /**
+   * Open a client (and, with `netns`, get the namespace's id).
+   * @param opts - `netns`: act in this namespace (default the process's own); `timeout`:
+   *   the default of every operation in ms (default 10 000, 0 = none)
+   * @throws {@link InvalidArgumentError} for a bad option (nothing is opened)
+   * @throws {@link SocketError} when no netlink socket can be opened, or the namespace file
+   *   cannot be opened or is not a namespace
+   * @throws {@link KernelError} when the kernel refuses to give the namespace an id
+   * @throws {@link TimeoutError} when the kernel does not answer the namespace id request in time
+   */
   static async open(opts: ClientOptions = {}): Promise<EoipClient> {
     opts = checkOptions(opts, CLIENT_OPTIONS);
     const sock = NetlinkSocket.open();
@@ -132,6 +142,9 @@ export class EoipClient {
   /**
    * A client over a transport of your own (e.g. one that replays recorded
    * kernel answers in tests). The client closes it on {@link close}.
+   * @param transport - what the client sends its requests through; closed with the client
+   * @param opts - `timeout`: the default of every operation in ms (default 10 000, 0 = none)
+   * @throws {@link InvalidArgumentError} for a bad or unknown option
    */
   static withTransport(transport: NetlinkTransport, opts: { timeout?: number } = {}): EoipClient {
     opts = checkOptions(opts, TRANSPORT_CLIENT_OPTIONS);
@@ -169,7 +182,17 @@ export class EoipClient {
 
   // --- lookups -----------------------------------------------------------
 
-  /** Any link by name or ifindex, or undefined. */
+  /**
+   * Any link by name or ifindex, or undefined.
+   * @param target - an interface name (1..15 bytes) or an ifindex (1..2147483647)
+   * @param opts - `timeout` in ms (default: the client's, else 10 000; 0 = none) and `signal`
+   * @throws {@link InvalidArgumentError} before sending, for a bad target or option
+   * @throws {@link KernelError} when the kernel refuses the request
+   * @throws {@link TimeoutError} when the kernel did not answer within the timeout
+   * @throws {@link AbortedError} when `opts.signal` aborts first
+   * @throws {@link SocketClosedError} when the client is closed first
+   * @throws {@link SocketError} when the socket fails
+   */
   async getLink(target: TunnelTarget, opts?: OperationOptions): Promise<LinkMessage | undefined> {
     opts = checkOptions(opts, OPERATION_OPTIONS);
     checkLinkRef('target', target);
@@ -177,7 +200,18 @@ export class EoipClient {
     return getLink(this.sock, sel, { ...this.req(opts, 'get'), ...this.nsid });
   }
 
-  /** All links (any kind), or those of one kind. */
+  /**
+   * All links (any kind), or those of one kind.
+   * @param opts - `kind` (default every kind), `stats` (counters, default true),
+   *   `timeout` in ms (default: the client's, else 10 000; 0 = none) and `signal`
+   * @throws {@link InvalidArgumentError} before sending, for a bad option
+   * @throws {@link DumpInterruptedError} when the link list kept changing while it was read
+   * @throws {@link KernelError} when the kernel refuses the dump
+   * @throws {@link TimeoutError} when the dump did not finish within the timeout
+   * @throws {@link AbortedError} when `opts.signal` aborts first
+   * @throws {@link SocketClosedError} when the client is closed first
+   * @throws {@link SocketError} when the socket fails
+   */
   async listLinks(opts: OperationOptions & { kind?: string; stats?: boolean } = {}): Promise<LinkMessage[]> {
     opts = checkOptions(opts, LIST_LINKS_OPTIONS);
     return dumpLinks(this.sock, {
@@ -197,7 +231,18 @@ export class EoipClient {
     return link.index;
   }
 
-  /** The tunnel `target`, or undefined when no interface has that name/index. Throws NotATunnelError for other kinds. */
+  /**
+   * The tunnel `target`, or undefined when no interface has that name/index. Throws NotATunnelError for other kinds.
+   * @param target - a tunnel's name (1..15 bytes) or ifindex (1..2147483647)
+   * @param opts - `timeout` in ms (default: the client's, else 10 000; 0 = none) and `signal`
+   * @throws {@link InvalidArgumentError} before sending, for a bad target or option
+   * @throws {@link NotATunnelError} when the interface is not an eoip/eoipv6 tunnel
+   * @throws {@link KernelError} when the kernel refuses the request
+   * @throws {@link TimeoutError} when the kernel did not answer within the timeout
+   * @throws {@link AbortedError} when `opts.signal` aborts first
+   * @throws {@link SocketClosedError} when the client is closed first
+   * @throws {@link SocketError} when the socket fails
+   */
   async getTunnel(target: TunnelTarget, opts?: OperationOptions): Promise<Tunnel | undefined> {
     checkLinkRef('target', target);
     opts = checkOptions(opts, OPERATION_OPTIONS);
@@ -210,6 +255,15 @@ export class EoipClient {
   /**
    * All eoip and eoipv6 tunnels (or one kind), ordered by ifindex. Uses the
    * kernel's kind filter, so hosts with many other links cost little.
+   * @param opts - `kind` (default both), `name` (only that tunnel), `stats` (counters, default true),
+   *   `timeout` in ms (default: the client's, else 10 000; 0 = none) and `signal`
+   * @throws {@link InvalidArgumentError} before sending, for a bad option (`kind` other than eoip or eoipv6)
+   * @throws {@link DumpInterruptedError} when the link list kept changing while it was read
+   * @throws {@link KernelError} when the kernel refuses the request
+   * @throws {@link TimeoutError} when the kernel did not answer within the timeout
+   * @throws {@link AbortedError} when `opts.signal` aborts first
+   * @throws {@link SocketClosedError} when the client is closed first
+   * @throws {@link SocketError} when the socket fails
    */
   async listTunnels(opts: ListTunnelsOptions = {}): Promise<Tunnel[]> {
     opts = checkOptions(opts, LIST_TUNNELS_OPTIONS);
@@ -235,7 +289,17 @@ export class EoipClient {
 
   // --- create ------------------------------------------------------------
 
-  /** Check `spec`, resolve names, and build the create request without sending it. */
+  /**
+   * Check `spec`, resolve names, and build the create request without sending it.
+   * @param spec - the tunnel to create: `remote` and `tunnelId` at least (see {@link TunnelSpec})
+   * @param opts - `timeout` in ms for the lookups (default: the client's, else 10 000; 0 = none) and `signal`
+   * @throws {@link InvalidArgumentError} for a bad field or option, a `link` or `master` that does not
+   *   exist, or `local: 'auto'` with no route to `remote` (or in another namespace)
+   * @throws {@link KernelError} when the kernel refuses a lookup
+   * @throws {@link TimeoutError} when a lookup got no answer within the timeout
+   * @throws {@link AbortedError} when `opts.signal` aborts first
+   * @throws {@link SocketClosedError} when the client is closed first
+   */
   async planCreateTunnel(spec: TunnelSpec, opts?: OperationOptions): Promise<PlannedRequest> {
     opts = checkOptions(opts, OPERATION_OPTIONS);
     const { params, extras } = await this.prepareCreate(spec, opts);
@@ -315,9 +379,19 @@ export class EoipClient {
    * says "may or may not have been applied". Read the state back before
    * retrying (`applyTunnels` does: it finds the tunnel on its next run).
    *
-   * @throws InvalidArgumentError before sending, for bad input
-   * @throws KindNotAvailableError when the eoip module is not loaded
-   * @throws TunnelExistsError when the name or the (local, remote, id, link) tuple is taken
+   * @param spec - the tunnel to create: `remote` and `tunnelId` at least (see {@link TunnelSpec})
+   * @param opts - `timeout` in ms (default: the client's, else 10 000; 0 = none) and `signal`
+   * @throws {@link InvalidArgumentError} before sending, for bad input, a `link` or `master` that
+   *   does not exist, or `local: 'auto'` without a route
+   * @throws {@link KindNotAvailableError} when the eoip module is not loaded
+   * @throws {@link TunnelExistsError} when the name or the (local, remote, id, link) tuple is taken
+   * @throws {@link PermissionError} without CAP_NET_ADMIN in the namespace
+   * @throws {@link KernelError} for any other refusal, with errno and hint
+   * @throws {@link TimeoutError} when the kernel did not answer in time (sent: may or may not have been applied)
+   * @throws {@link AbortedError} when `opts.signal` aborts (after sending: may or may not have been applied)
+   * @throws {@link SocketClosedError} when the client is closed first (`maybeApplied` when it was sent)
+   * @throws {@link SocketError} when the socket fails
+   * @throws {@link EoipError} with code `READ_BACK` when the tunnel was created but could not be read back
    */
   async createTunnel(spec: TunnelSpec, opts?: OperationOptions): Promise<Tunnel> {
     opts = checkOptions(opts, OPERATION_OPTIONS);
@@ -463,7 +537,21 @@ export class EoipClient {
     return body;
   }
 
-  /** Check and resolve a change, and build its request without sending it. */
+  /**
+   * Check and resolve a change, and build its request without sending it.
+   * @param target - the tunnel's name (1..15 bytes) or ifindex (1..2147483647)
+   * @param patch - the fields to change (see {@link TunnelPatch}); the rest keeps its value
+   * @param opts - `timeout` in ms for the lookups (default: the client's, else 10 000; 0 = none) and `signal`
+   * @throws {@link InvalidArgumentError} for a bad target, field or option (checked before any lookup),
+   *   a `link` or `master` that does not exist, or `local: 'auto'` without a route
+   * @throws {@link LinkNotFoundError} when no interface is `target`
+   * @throws {@link NotATunnelError} when `target` is not an eoip/eoipv6 tunnel
+   * @throws {@link KernelError} when the kernel refuses a lookup
+   * @throws {@link TimeoutError} when a lookup got no answer within the timeout
+   * @throws {@link AbortedError} when `opts.signal` aborts first
+   * @throws {@link SocketClosedError} when the client is closed first
+   * @throws {@link EoipError} with code `NETNS_UNSUPPORTED` when acting in another namespace without nsenter(1)
+   */
   async planChangeTunnel(
     target: TunnelTarget,
     patch: TunnelPatch,
@@ -518,6 +606,23 @@ export class EoipClient {
    * The kernel renames a tunnel or changes its MAC address only while it is
    * down (EBUSY otherwise; the error's hint says so): set it down first
    * (`applyTunnels` does that itself).
+   *
+   * @param target - the tunnel's name (1..15 bytes) or ifindex (1..2147483647)
+   * @param patch - the fields to change (see {@link TunnelPatch}); the rest keeps its value
+   * @param opts - `timeout` in ms (default: the client's, else 10 000; 0 = none) and `signal`
+   * @throws {@link InvalidArgumentError} before anything is sent, for a bad target, field or option,
+   *   a `link` or `master` that does not exist, or `local: 'auto'` without a route
+   * @throws {@link LinkNotFoundError} when no interface is `target` (or it vanished during the change)
+   * @throws {@link NotATunnelError} when `target` is not an eoip/eoipv6 tunnel
+   * @throws {@link TunnelExistsError} when the new name, or the new (local, remote, id, link) tuple, is taken
+   * @throws {@link PermissionError} without CAP_NET_ADMIN in the namespace
+   * @throws {@link KernelError} for any other refusal (e.g. EBUSY for a rename or MAC change of an up
+   *   tunnel); its hint says what could not be undone
+   * @throws {@link TimeoutError} when the kernel did not answer in time (sent: may or may not have been applied)
+   * @throws {@link AbortedError} when `opts.signal` aborts (after sending: may or may not have been applied)
+   * @throws {@link SocketClosedError} when the client is closed first (`maybeApplied` when it was sent)
+   * @throws {@link SocketError} when the socket fails, or the namespace helper cannot be started
+   * @throws {@link EoipError} with code `NETNS_UNSUPPORTED` when acting in another namespace without nsenter(1)
    *
    * @example
    * ```ts
@@ -616,7 +721,17 @@ export class EoipClient {
 
   // --- delete ------------------------------------------------------------
 
-  /** Check the target and build the delete request without sending it. */
+  /**
+   * Check the target and build the delete request without sending it.
+   * @param target - the tunnel's name (1..15 bytes) or ifindex (1..2147483647)
+   * @param opts - `timeout` in ms for the lookup (default: the client's, else 10 000; 0 = none) and `signal`
+   * @throws {@link InvalidArgumentError} for a bad target or option
+   * @throws {@link LinkNotFoundError} when no interface is `target`
+   * @throws {@link NotATunnelError} when `target` is not an eoip/eoipv6 tunnel
+   * @throws {@link TimeoutError} when the lookup got no answer within the timeout
+   * @throws {@link AbortedError} when `opts.signal` aborts first
+   * @throws {@link SocketClosedError} when the client is closed first
+   */
   async planDeleteTunnel(target: TunnelTarget, opts?: OperationOptions): Promise<PlannedRequest> {
     opts = checkOptions(opts, OPERATION_OPTIONS);
     const t = await this.currentTunnel(target, 'delete', opts);
@@ -624,7 +739,20 @@ export class EoipClient {
     return { operation: 'delete', interface: t.name, bytes };
   }
 
-  /** Delete a tunnel. Refuses (NotATunnelError) links of other kinds. */
+  /**
+   * Delete a tunnel. Refuses (NotATunnelError) links of other kinds.
+   * @param target - the tunnel's name (1..15 bytes) or ifindex (1..2147483647)
+   * @param opts - `timeout` in ms (default: the client's, else 10 000; 0 = none) and `signal`
+   * @throws {@link InvalidArgumentError} before sending, for a bad target or option
+   * @throws {@link LinkNotFoundError} when no interface is `target` (or it is gone before the delete)
+   * @throws {@link NotATunnelError} when `target` is not an eoip/eoipv6 tunnel
+   * @throws {@link PermissionError} without CAP_NET_ADMIN in the namespace
+   * @throws {@link KernelError} for any other refusal
+   * @throws {@link TimeoutError} when the kernel did not answer in time (the tunnel may be gone)
+   * @throws {@link AbortedError} when `opts.signal` aborts first
+   * @throws {@link SocketClosedError} when the client is closed first (`maybeApplied` when it was sent)
+   * @throws {@link SocketError} when the socket fails
+   */
   async deleteTunnel(target: TunnelTarget, opts?: OperationOptions): Promise<void> {
     opts = checkOptions(opts, OPERATION_OPTIONS);
     const t = await this.currentTunnel(target, 'delete', opts);
@@ -648,6 +776,15 @@ export class EoipClient {
    * removes them together, behind one wait instead of one per tunnel (1,000
    * tunnels: well under a second instead of ~16 s): see {@link deleteLinks}.
    * Every target is checked before anything is sent.
+   * @param targets - tunnel names (1..15 bytes) or ifindexes (1..2147483647); one named twice is deleted once
+   * @param opts - `timeout` in ms per request (default: the client's, else 10 000; 0 = none) and `signal`
+   * @returns one settled result per target, in order
+   * @throws {@link InvalidArgumentError} before anything is sent, for a bad target or option
+   * @throws {@link DumpInterruptedError} when the link list kept changing while it was read
+   * @throws {@link KernelError} when the kernel refuses to list the links
+   * @throws {@link TimeoutError} when reading the link list took longer than the timeout
+   * @throws {@link AbortedError} when `opts.signal` aborted before the link list was read
+   * @throws {@link SocketClosedError} when the client is closed before the link list was read
    */
   async deleteTunnels(
     targets: readonly TunnelTarget[],
