@@ -218,7 +218,8 @@ export function checkTunnelSpec(input: TunnelSpec): CheckedSpec {
   if (spec.local !== undefined && spec.local !== 'auto') {
     local = checkAddress('local', spec.local, remote.family).text;
   } else if (spec.local === 'auto') local = 'auto';
-  const out: CheckedSpec = {
+  // No prototype: an optional field left out reads as undefined even if Object.prototype has it.
+  const out: CheckedSpec = Object.assign(Object.create(null), {
     kind,
     tunnelId: spec.tunnelId,
     remote: remote.text,
@@ -226,7 +227,7 @@ export function checkTunnelSpec(input: TunnelSpec): CheckedSpec {
     ttl: spec.ttl ?? 0,
     tos: spec.tos ?? 0,
     keepalive: spec.keepalive ?? null,
-  };
+  });
   if (spec.name !== undefined) out.name = spec.name;
   if (spec.link !== undefined) out.link = spec.link;
   if (spec.mtu !== undefined) out.mtu = spec.mtu;
@@ -246,7 +247,7 @@ export function checkTunnelPatch(input: TunnelPatch, kind: TunnelKind): TunnelPa
   const p = checkFields<TunnelPatch & { keepalive?: Keepalive }>('patch', input, PATCH_FIELDS);
   const family = kind === 'eoipv6' ? 6 : 4;
   const keep = `an IPv${family} address (the tunnel is ${kind}; delete and re-create it to change family)`;
-  const out: TunnelPatch = {};
+  const out: TunnelPatch = Object.create(null);
   if (p.name !== undefined) out.name = p.name;
   if (p.tunnelId !== undefined) out.tunnelId = checkInt('tunnelId', p.tunnelId, 0, TUNNEL_ID_MAX[kind]);
   if (p.remote !== undefined) {
