@@ -68,6 +68,19 @@ function checkChange(target: TunnelTarget, patch: TunnelPatch): void {
  * const t = await createTunnel({ name: 'eoip-hq', tunnelId: 100, local: '192.0.2.1', remote: '198.51.100.7', keepalive: 10, up: true });
  * console.log(t.index, t.mtu); // e.g. 7 1458
  * ```
+ *
+ * @param spec - the tunnel to create: `remote` and `tunnelId` at least (see {@link TunnelSpec})
+ * @param opts - `timeout` in ms (default 10 000, 0 = none), `signal`, `netns` (default the process's own)
+ * @throws {@link InvalidArgumentError} before anything is opened or sent, for bad input; also for a
+ *   `link` or `master` that does not exist, or `local: 'auto'` without a route
+ * @throws {@link KindNotAvailableError} when the eoip module is not loaded
+ * @throws {@link TunnelExistsError} when the name or the (local, remote, id, link) tuple is taken
+ * @throws {@link PermissionError} without CAP_NET_ADMIN in the namespace
+ * @throws {@link KernelError} for any other refusal, with errno and hint
+ * @throws {@link TimeoutError} when the kernel did not answer in time (sent: may or may not have been applied)
+ * @throws {@link AbortedError} when `opts.signal` aborts (after sending: may or may not have been applied)
+ * @throws {@link SocketError} when no socket can be opened, the namespace cannot be opened, or the socket fails
+ * @throws {@link EoipError} with code `READ_BACK` when the tunnel was created but could not be read back
  */
 export function createTunnel(spec: TunnelSpec, opts?: OneShotOptions): Promise<Tunnel> {
   return withClient(
@@ -85,6 +98,24 @@ export function createTunnel(spec: TunnelSpec, opts?: OneShotOptions): Promise<T
  * ```ts
  * await changeTunnel('eoip-hq', { ttl: 64, keepalive: { interval: 10, retries: 3 } });
  * ```
+ *
+ * See {@link EoipClient.changeTunnel}: a refused change is undone.
+ *
+ * @param target - the tunnel's name (1..15 bytes) or ifindex (1..2147483647)
+ * @param patch - the fields to change (see {@link TunnelPatch}); the rest keeps its value
+ * @param opts - `timeout` in ms (default 10 000, 0 = none), `signal`, `netns` (default the process's own)
+ * @throws {@link InvalidArgumentError} before anything is opened or sent, for a bad target, field or
+ *   option; also for a `link` or `master` that does not exist, or `local: 'auto'` without a route
+ * @throws {@link LinkNotFoundError} when no interface is `target`
+ * @throws {@link NotATunnelError} when `target` is not an eoip/eoipv6 tunnel
+ * @throws {@link TunnelExistsError} when the new name, or the new (local, remote, id, link) tuple, is taken
+ * @throws {@link PermissionError} without CAP_NET_ADMIN in the namespace
+ * @throws {@link KernelError} for any other refusal (e.g. EBUSY for a rename or MAC change of an up tunnel)
+ * @throws {@link TimeoutError} when the kernel did not answer in time (sent: may or may not have been applied)
+ * @throws {@link AbortedError} when `opts.signal` aborts (after sending: may or may not have been applied)
+ * @throws {@link SocketError} when no socket can be opened, the namespace cannot be opened, the
+ *   namespace helper cannot be started, or the socket fails
+ * @throws {@link EoipError} with code `NETNS_UNSUPPORTED` for `netns` without nsenter(1)
  */
 export function changeTunnel(
   target: TunnelTarget,
@@ -99,7 +130,17 @@ export function changeTunnel(
   );
 }
 
-/** The tunnel with this name or ifindex; `undefined` when no such interface exists. */
+/**
+ * The tunnel with this name or ifindex; `undefined` when no such interface exists.
+ * @param target - the tunnel's name (1..15 bytes) or ifindex (1..2147483647)
+ * @param opts - `timeout` in ms (default 10 000, 0 = none), `signal`, `netns` (default the process's own)
+ * @throws {@link InvalidArgumentError} before anything is opened or sent, for a bad target or option
+ * @throws {@link NotATunnelError} when the interface is not an eoip/eoipv6 tunnel
+ * @throws {@link KernelError} when the kernel refuses the request
+ * @throws {@link TimeoutError} when the kernel did not answer within the timeout
+ * @throws {@link AbortedError} when `opts.signal` aborts first
+ * @throws {@link SocketError} when no socket can be opened, the namespace cannot be opened, or the socket fails
+ */
 export function getTunnel(target: TunnelTarget, opts?: OneShotOptions): Promise<Tunnel | undefined> {
   return withClient(
     opts,
@@ -116,12 +157,33 @@ export function getTunnel(target: TunnelTarget, opts?: OneShotOptions): Promise<
  * ```ts
  * for (const t of await listTunnels({ kind: 'eoip' })) console.log(formatTunnelLine(t));
  * ```
+ *
+ * @param opts - `kind` (default both), `name` (only that tunnel), `stats` (counters, default true),
+ *   `timeout` in ms (default 10 000, 0 = none), `signal`, `netns` (default the process's own)
+ * @throws {@link InvalidArgumentError} before anything is opened or sent, for a bad option
+ * @throws {@link DumpInterruptedError} when the link list kept changing while it was read
+ * @throws {@link KernelError} when the kernel refuses the request
+ * @throws {@link TimeoutError} when the kernel did not answer within the timeout
+ * @throws {@link AbortedError} when `opts.signal` aborts first
+ * @throws {@link SocketError} when no socket can be opened, the namespace cannot be opened, or the socket fails
  */
 export function listTunnels(opts?: ListTunnelsOptions & OneShotOptions): Promise<Tunnel[]> {
   return withClient(opts, ONE_SHOT_LIST_OPTIONS, noCheck, (c, o) => c.listTunnels(o));
 }
 
-/** Delete a tunnel by name or ifindex (refuses interfaces of other kinds). */
+/**
+ * Delete a tunnel by name or ifindex (refuses interfaces of other kinds).
+ * @param target - the tunnel's name (1..15 bytes) or ifindex (1..2147483647)
+ * @param opts - `timeout` in ms (default 10 000, 0 = none), `signal`, `netns` (default the process's own)
+ * @throws {@link InvalidArgumentError} before anything is opened or sent, for a bad target or option
+ * @throws {@link LinkNotFoundError} when no interface is `target`
+ * @throws {@link NotATunnelError} when `target` is not an eoip/eoipv6 tunnel
+ * @throws {@link PermissionError} without CAP_NET_ADMIN in the namespace
+ * @throws {@link KernelError} for any other refusal
+ * @throws {@link TimeoutError} when the kernel did not answer in time (the tunnel may be gone)
+ * @throws {@link AbortedError} when `opts.signal` aborts first
+ * @throws {@link SocketError} when no socket can be opened, the namespace cannot be opened, or the socket fails
+ */
 export function deleteTunnel(target: TunnelTarget, opts?: OneShotOptions): Promise<void> {
   return withClient(
     opts,
@@ -140,6 +202,17 @@ export function deleteTunnel(target: TunnelTarget, opts?: OneShotOptions): Promi
  * const results = await deleteTunnels(['eoip-a', 'eoip-b', 'eoip-c']);
  * results.forEach((r, i) => { if (r.status === 'rejected') console.error(i, r.reason.message); });
  * ```
+ *
+ * @param targets - tunnel names (1..15 bytes) or ifindexes (1..2147483647)
+ * @param opts - `timeout` in ms per request (default 10 000, 0 = none), `signal`, `netns` (default the process's own)
+ * @returns one settled result per target, in order: a missing one is a {@link LinkNotFoundError},
+ *   another kind a {@link NotATunnelError}
+ * @throws {@link InvalidArgumentError} before anything is opened or sent, for a bad target or option
+ * @throws {@link DumpInterruptedError} when the link list kept changing while it was read
+ * @throws {@link KernelError} when the kernel refuses to list the links
+ * @throws {@link TimeoutError} when reading the link list took longer than the timeout
+ * @throws {@link AbortedError} when `opts.signal` aborted before the link list was read
+ * @throws {@link SocketError} when no socket can be opened, the namespace cannot be opened, or the socket fails
  */
 export function deleteTunnels(
   targets: readonly TunnelTarget[],
@@ -153,7 +226,17 @@ export function deleteTunnels(
   );
 }
 
-/** Check and build a create request without sending it (a dry run). */
+/**
+ * Check and build a create request without sending it (a dry run).
+ * @param spec - the tunnel to create: `remote` and `tunnelId` at least (see {@link TunnelSpec})
+ * @param opts - `timeout` in ms for the lookups (default 10 000, 0 = none), `signal`, `netns`
+ * @throws {@link InvalidArgumentError} for a bad field or option, a `link` or `master` that does
+ *   not exist, or `local: 'auto'` without a route
+ * @throws {@link KernelError} when the kernel refuses a lookup
+ * @throws {@link TimeoutError} when a lookup got no answer within the timeout
+ * @throws {@link AbortedError} when `opts.signal` aborts first
+ * @throws {@link SocketError} when no socket can be opened or the namespace cannot be opened
+ */
 export function planCreateTunnel(spec: TunnelSpec, opts?: OneShotOptions): Promise<PlannedRequest> {
   return withClient(
     opts,
@@ -163,7 +246,21 @@ export function planCreateTunnel(spec: TunnelSpec, opts?: OneShotOptions): Promi
   );
 }
 
-/** Check and build a change request without sending it (a dry run; reads the current state). */
+/**
+ * Check and build a change request without sending it (a dry run; reads the current state).
+ * @param target - the tunnel's name (1..15 bytes) or ifindex (1..2147483647)
+ * @param patch - the fields to change (see {@link TunnelPatch}); the rest keeps its value
+ * @param opts - `timeout` in ms for the lookups (default 10 000, 0 = none), `signal`, `netns`
+ * @throws {@link InvalidArgumentError} for a bad target, field or option, a `link` or `master`
+ *   that does not exist, or `local: 'auto'` without a route
+ * @throws {@link LinkNotFoundError} when no interface is `target`
+ * @throws {@link NotATunnelError} when `target` is not an eoip/eoipv6 tunnel
+ * @throws {@link TimeoutError} when a lookup got no answer within the timeout
+ * @throws {@link AbortedError} when `opts.signal` aborts first
+ * @throws {@link SocketError} when no socket can be opened, the namespace cannot be opened, or
+ *   the namespace helper cannot be started
+ * @throws {@link EoipError} with code `NETNS_UNSUPPORTED` for `netns` without nsenter(1)
+ */
 export function planChangeTunnel(
   target: TunnelTarget,
   patch: TunnelPatch,
@@ -177,7 +274,17 @@ export function planChangeTunnel(
   );
 }
 
-/** Check and build a delete request without sending it (a dry run). */
+/**
+ * Check and build a delete request without sending it (a dry run).
+ * @param target - the tunnel's name (1..15 bytes) or ifindex (1..2147483647)
+ * @param opts - `timeout` in ms for the lookup (default 10 000, 0 = none), `signal`, `netns`
+ * @throws {@link InvalidArgumentError} for a bad target or option
+ * @throws {@link LinkNotFoundError} when no interface is `target`
+ * @throws {@link NotATunnelError} when `target` is not an eoip/eoipv6 tunnel
+ * @throws {@link TimeoutError} when the lookup got no answer within the timeout
+ * @throws {@link AbortedError} when `opts.signal` aborts first
+ * @throws {@link SocketError} when no socket can be opened or the namespace cannot be opened
+ */
 export function planDeleteTunnel(target: TunnelTarget, opts?: OneShotOptions): Promise<PlannedRequest> {
   return withClient(
     opts,
