@@ -23,6 +23,8 @@ export interface TunnelLineInput extends TunnelParams {
  * formatTunnelLine(tunnel);
  * // '7: eoip1234@0: link/eoip 203.0.113.50 remote 198.51.100.11 tunnel-id 1234 ttl 0 tos 0 keepalive 10,10'
  * ```
+ *
+ * @param t - the tunnel, e.g. a {@link Tunnel} from {@link listTunnels}; `link` is printed as its ifindex
  */
 export function formatTunnelLine(t: TunnelLineInput): string {
   let line = `${t.index}: ${t.name}@${t.link}: link/${t.kind} ${t.local} remote ${t.remote} tunnel-id ${t.tunnelId} ttl ${t.ttl} tos ${t.tos}`;
