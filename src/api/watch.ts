@@ -5,6 +5,7 @@
 import { RTM_DELLINK } from '../codec/constants.js';
 import type { LinkMessage, Tunnel, TunnelKind } from '../codec/types.js';
 import { dumpLinks } from '../transport/dump.js';
+import { DumpInterruptedError, KernelError, SocketError, TimeoutError } from '../transport/errors.js';
 import {
   type IsolatedHandle,
   type LinkSubscription,
@@ -34,6 +35,14 @@ export interface WatchResync<T> {
   type: 'resync';
   /** Every item after the resync. */
   tunnels: T[];
+  /**
+   * Reads of the full state this resync took: 1 when the first succeeded.
+   * More when a storm of changes kept interrupting the read
+   * (DumpInterruptedError) or the kernel was busy; the watcher waits a
+   * little longer before each new read (see the watching guide). Always
+   * set by the watcher.
+   */
+  attempts?: number;
 }
 
 /** A tunnel appeared, changed or disappeared. */
@@ -62,6 +71,36 @@ export interface WatchOptions {
   isolate?: boolean;
   /** Watch another network namespace (name under /run/netns, path, or pid). Implies a reader process. */
   netns?: NetnsRef;
+}
+
+/** First wait before reading the state again after a read failed for a passing reason, in ms. */
+const RETRY_FIRST_DELAY = 50;
+/** Longest wait between two reads of the state, in ms. */
+const RETRY_MAX_DELAY = 5000;
+/**
+ * Most notifications kept while the state is being read. Past it they are
+ * dropped and the state is read once more instead: a storm costs a read,
+ * not memory.
+ */
+const MAX_BUFFERED_EVENTS = 10_000;
+/** errno values after which the same read can succeed: EINTR, EAGAIN, EBUSY, ENOBUFS. */
+const PASSING_ERRNOS = new Set([4, 11, 16, 105]);
+
+/**
+ * True when reading the state failed for a passing reason (changes kept
+ * interrupting the dump, the kernel was busy or slow): the watcher reads
+ * again. Anything else (EPERM, a closed socket, …) ends the watch.
+ */
+function isPassingFailure(e: unknown): boolean {
+  if (e instanceof DumpInterruptedError || e instanceof TimeoutError) return true;
+  if (!(e instanceof SocketError) && !(e instanceof KernelError)) return false;
+  return e.errno !== undefined && PASSING_ERRNOS.has(e.errno);
+}
+
+/** The wait before read number `attempt + 1`: doubling from RETRY_FIRST_DELAY, capped, with jitter (half to all of it). */
+function retryDelay(attempt: number): number {
+  const full = Math.min(RETRY_MAX_DELAY, RETRY_FIRST_DELAY * 2 ** Math.min(attempt - 1, 16));
+  return full / 2 + Math.random() * (full / 2);
 }
 
 /** Fields compared to decide whether a notification changed anything users see (counters excluded). */
@@ -179,7 +218,17 @@ function sameLink(a: LinkMessage, b: LinkMessage): boolean {
  * called (e.g. `break` out of `for await`). Keepalive liveness shows as a
  * `changed` event whose `running` flipped. When the kernel drops events
  * (socket overflow), the watcher re-reads all tunnels, emits the differences,
- * then a `resync` event: nothing is missed silently.
+ * then a `resync` event: nothing is missed silently. A re-read that a storm
+ * of changes keeps interrupting is tried again, waiting a little longer each
+ * time (from 50 ms up to 5 s, jittered), until it succeeds; the watch ends
+ * only on abort, `return()`, or a failure that retrying cannot cure (e.g.
+ * EPERM), which the iteration throws.
+ *
+ * A change the kernel does not announce is seen only with the tunnel's next
+ * event: the eoip driver sends no notification when the parameters of a
+ * tunnel that is down change (e.g. its ttl while the interface is down;
+ * `ip monitor link` shows nothing either). The new values appear folded
+ * into the next `changed` event of that tunnel, such as when it is brought up.
  *
  * @example
  * ```ts
@@ -241,9 +290,18 @@ export function createWatcher<T extends { index: number }>(
   let failure: unknown;
   let done = false;
   let ready = false;
-  /** Notifications that arrived while the first list was being read. */
-  const early: LinkMessage[] = [];
+  /**
+   * Notifications that arrived while the state was being read: applied after
+   * the read, so that a read older than them never has the last word.
+   */
+  const held: LinkMessage[] = [];
+  /** The state is being read (first read or a resync): notifications are held. */
+  let reading = true;
+  /** Events were lost since the last read began: read again. */
+  let resyncWanted = false;
   let resyncing = false;
+  /** Wakes a wait between two reads early (on finish). */
+  let wake: (() => void) | undefined;
 
   const emit = (ev: Ev) => {
     if (done) return;
@@ -272,6 +330,20 @@ export function createWatcher<T extends { index: number }>(
     update(item);
   };
 
+  /** Wait `ms`, or less if the watcher finishes meanwhile. */
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        wake = undefined;
+        resolve();
+      }, ms);
+      wake = () => {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      };
+    });
+
   const readAll = async (s: WatchSocket): Promise<T[]> => {
     const out: T[] = [];
     for (const kind of spec.kinds) {
@@ -284,10 +356,31 @@ export function createWatcher<T extends { index: number }>(
     return out.sort((a, b) => a.index - b.index);
   };
 
+  /** Read the state until a read succeeds; a passing failure waits (see {@link retryDelay}) and reads again. */
+  const readUntilDone = async (): Promise<{ items: T[]; attempts: number }> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return { items: await readAll(sock), attempts: attempt };
+      } catch (e) {
+        if (done || !isPassingFailure(e)) throw e;
+        await pause(retryDelay(attempt));
+        if (done) throw e;
+      }
+    }
+  };
+
+  /** After a read: the notifications held meanwhile, in order. */
+  const applyHeld = () => {
+    reading = false;
+    for (const m of held.splice(0)) apply(m);
+  };
+
   const finish = (err?: unknown) => {
     if (done) return;
     if (err !== undefined) failure = err;
     done = true;
+    held.length = 0;
+    wake?.();
     sock.close();
     spec.signal?.removeEventListener('abort', onAbort);
     if (waiter) {
@@ -297,23 +390,37 @@ export function createWatcher<T extends { index: number }>(
     }
   };
 
+  /** Apply a full read: the differences from what was known, then the `resync` event. */
+  const applyRead = (now: T[], attempts: number) => {
+    const seen = new Set<number>();
+    for (const item of now) {
+      seen.add(item.index);
+      update(item);
+    }
+    for (const [index, item] of [...state]) {
+      if (!seen.has(index)) {
+        state.delete(index);
+        emit({ type: 'removed', tunnel: item });
+      }
+    }
+    applyHeld();
+    emit({ type: 'resync', tunnels: [...state.values()].sort((a, b) => a.index - b.index), attempts });
+  };
+
+  /** Events were lost: read everything again (once more if more are lost meanwhile). */
   const resync = async () => {
-    if (resyncing || done) return;
+    resyncWanted = true;
+    // A resync running will read again; the first read is followed by one.
+    if (resyncing || done || !ready) return;
     resyncing = true;
     try {
-      const now = await readAll(sock);
-      const seen = new Set<number>();
-      for (const item of now) {
-        seen.add(item.index);
-        update(item);
+      while (resyncWanted && !done) {
+        resyncWanted = false;
+        reading = true;
+        const { items, attempts } = await readUntilDone();
+        if (done) return;
+        applyRead(items, attempts);
       }
-      for (const [index, item] of [...state]) {
-        if (!seen.has(index)) {
-          state.delete(index);
-          emit({ type: 'removed', tunnel: item });
-        }
-      }
-      emit({ type: 'resync', tunnels: now });
     } catch (e) {
       finish(e);
     } finally {
@@ -321,13 +428,26 @@ export function createWatcher<T extends { index: number }>(
     }
   };
 
+  /** A notification: applied now, or held while the state is being read. */
+  const receive = (msg: LinkMessage) => {
+    if (done) return;
+    if (!reading) {
+      apply(msg);
+      return;
+    }
+    if (held.length < MAX_BUFFERED_EVENTS) {
+      held.push(msg);
+      return;
+    }
+    // Too many to hold: drop them and read the state again after this read.
+    held.length = 0;
+    resyncWanted = true;
+  };
+
   const sub: LinkSubscription = {
     kinds: spec.kinds,
     ...(spec.recvBufferSize !== undefined ? { recvBufferSize: spec.recvBufferSize } : {}),
-    onLink: (msg) => {
-      if (!ready) early.push(msg);
-      else apply(msg);
-    },
+    onLink: receive,
     onLost: (err) => {
       // ENOBUFS: events were dropped but the socket lives on. Anything else ends the watch.
       if ((err as { errno?: number }).errno === 105 && !sock.isClosed) void resync();
@@ -345,15 +465,18 @@ export function createWatcher<T extends { index: number }>(
   // Subscribed first, then read: nothing that happens in between is lost.
   if (!done) {
     void Promise.resolve(sock.ready)
-      .then(() => readAll(sock))
+      .then(() => readUntilDone())
       .then(
-        (items) => {
+        ({ items }) => {
+          if (done) return;
           for (const item of items) {
             state.set(item.index, item);
             if (spec.initial) emit({ type: 'added', tunnel: item });
           }
           ready = true;
-          for (const m of early.splice(0)) apply(m);
+          applyHeld();
+          // Events lost while the first read ran: read again.
+          if (resyncWanted) void resync();
         },
         (e) => finish(e),
       );

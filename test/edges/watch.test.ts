@@ -1,0 +1,322 @@
+/**
+ * Watchers survive storms: a burst of link changes that overflows a small
+ * receive buffer and keeps interrupting the resync dump (NLM_F_DUMP_INTR,
+ * DumpInterruptedError) makes the watcher read again, with backoff, until a
+ * read succeeds; the watch ends only on abort, return() or a fatal error.
+ * watchTunnels itself is set up, resyncs, and closes (no eoip driver here:
+ * its tunnels list stays empty while veth churn overflows its reader).
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '../../src/api/errors.js';
+import { createWatcher, type TunnelEvent, watchLinks, watchTunnels } from '../../src/api/watch.js';
+import type { LinkMessage } from '../../src/codec/types.js';
+import { DumpInterruptedError, PermissionError } from '../../src/transport/errors.js';
+import type { LinkSubscription } from '../../src/transport/events.js';
+import { NetlinkSocket } from '../../src/transport/socket.js';
+import { canUseKernel, ipLinks } from '../kernel/helpers.js';
+
+/** The pid of this process's event reader (the watcher's child), or undefined. */
+function readerPid(): number | undefined {
+  try {
+    const out = execFileSync('pgrep', ['-n', '-P', String(process.pid), '-f', 'events-child'], {
+      encoding: 'utf8',
+    });
+    return Number(out.trim()) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Wait for the reader process to be gone (it exits once the watcher closes its channel). */
+async function readerGone(): Promise<boolean> {
+  for (let i = 0; i < 200; i++) {
+    if (readerPid() === undefined) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return false;
+}
+
+/**
+ * Wait until a socket of this namespace listens to link events (the
+ * reader's): this namespace is the test run's own, so it is the watcher's.
+ */
+async function subscribed(): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    // sk Eth Pid Groups …: NETLINK_ROUTE (0) joined to RTNLGRP_LINK (bit 0).
+    const rows = readFileSync('/proc/net/netlink', 'utf8').split('\n').slice(1);
+    if (
+      rows.some((row) => {
+        const f = row.trim().split(/\s+/);
+        return f[1] === '0' && (Number.parseInt(f[3] ?? '0', 16) & 1) === 1;
+      })
+    )
+      return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error('the reader never subscribed');
+}
+
+/** `ip -batch` of `lines`, run to completion. */
+function batch(lines: string[]): void {
+  execFileSync('ip', ['-batch', '-'], { input: `${lines.join('\n')}\n` });
+}
+
+/** Next event, or undefined when the iteration ended. */
+async function next<T>(it: AsyncIterator<T>): Promise<T | undefined> {
+  const r = await it.next();
+  return r.done ? undefined : r.value;
+}
+
+const prefix = `s${process.pid % 1000}`;
+let background: ChildProcess | undefined;
+
+afterEach(() => {
+  background?.kill();
+  background = undefined;
+  // Whatever a test left: every veth of this file goes (a veth's peer goes with it).
+  const mine = ipLinks().filter(
+    (l) => l.ifname.startsWith(prefix) && 'ac'.includes(l.ifname[prefix.length]!),
+  );
+  if (mine.length > 0) batch(mine.map((l) => `link del ${l.ifname}`));
+});
+
+describe.skipIf(!canUseKernel)('a watcher through a storm of link changes', () => {
+  it('keeps reading through repeated DumpInterruptedError and ends only on abort', async () => {
+    // Enough veths that a dump spans many datagrams, so that changes between them interrupt it.
+    let pairs = 600;
+    batch(
+      Array.from({ length: pairs }, (_, i) => `link add ${prefix}a${i} type veth peer name ${prefix}b${i}`),
+    );
+    const dumps = spyDumps();
+    const ac = new AbortController();
+    const it = watchLinks({ kind: 'veth', signal: ac.signal, initial: true, recvBufferSize: 65536 });
+    try {
+      for (let known = 0; known < pairs * 2; known++) expect((await next(it))?.type).toBe('added');
+      // Links keep coming and going: the watcher's dumps come back interrupted (NLM_F_DUMP_INTR).
+      background = spawn(
+        'sh',
+        ['-c', `while true; do ip link add ${prefix}c type bridge; ip link del ${prefix}c; done`],
+        { stdio: 'ignore' },
+      );
+      // Overflow the reader's small buffer (a burst while it is stopped) until a resync had to read
+      // more than once: one of its reads got five interrupted dumps in a row (DumpInterruptedError).
+      const attempts: number[] = [];
+      for (let storm = 0; Math.max(0, ...attempts) < 2; storm++) {
+        expect(storm).toBeLessThan(25);
+        await subscribed();
+        const reader = readerPid();
+        expect(reader).toBeDefined();
+        process.kill(reader!, 'SIGSTOP');
+        batch(
+          Array.from(
+            { length: 100 },
+            (_, i) => `link add ${prefix}a${pairs + i} type veth peer name ${prefix}b${pairs + i}`,
+          ),
+        );
+        pairs += 100;
+        process.kill(reader!, 'SIGCONT');
+        for (;;) {
+          const ev = await next(it);
+          // The watch goes on through it all.
+          expect(ev).toBeDefined();
+          if (ev!.type !== 'resync') continue;
+          attempts.push(ev!.attempts ?? 0);
+          expect(ev!.tunnels).toHaveLength(pairs * 2);
+          break;
+        }
+      }
+      expect(dumps.longestInterruptedRun).toBeGreaterThanOrEqual(5);
+      expect(ipLinks().filter((l) => l.linkinfo?.info_kind === 'veth')).toHaveLength(pairs * 2);
+    } finally {
+      background?.kill();
+      background = undefined;
+      dumps.restore();
+      ac.abort();
+    }
+    // The watch ended only now, on abort, without an error.
+    expect(await it.next()).toEqual({ value: undefined, done: true });
+    expect(await readerGone()).toBe(true);
+  }, 300_000);
+});
+
+/** Watch the interrupted flag of every dump of this process, until restore(). */
+function spyDumps(): { readonly longestInterruptedRun: number; restore: () => void } {
+  const original = NetlinkSocket.prototype.dump;
+  let run = 0;
+  let longest = 0;
+  NetlinkSocket.prototype.dump = function (this: NetlinkSocket, ...args: Parameters<typeof original>) {
+    // Kind-filtered dumps are stoppable; the side socket's own dump under each is not counted again.
+    if (!args[2]?.stoppable) return original.apply(this, args);
+    return original.apply(this, args).then((summary) => {
+      run = summary.interrupted ? run + 1 : 0;
+      longest = Math.max(longest, run);
+      return summary;
+    });
+  };
+  return {
+    get longestInterruptedRun() {
+      return longest;
+    },
+    restore: () => {
+      NetlinkSocket.prototype.dump = original;
+    },
+  };
+}
+
+describe('retry policy (injected transport)', () => {
+  /** A watcher over a transport whose dumps fail `failures` times with `error`, then list nothing. */
+  function flaky(failures: number, error: () => Error) {
+    let dumps = 0;
+    let sub: LinkSubscription | undefined;
+    let closed = false;
+    const transport = {
+      get isClosed() {
+        return closed;
+      },
+      ack: () => Promise.reject(new Error('unused')),
+      reply: () => Promise.reject(new Error('unused')),
+      dump: async () => {
+        dumps++;
+        if (dumps <= failures) throw error();
+        return { messages: 0, interrupted: false, filtered: true, datagrams: 0 };
+      },
+      close() {
+        closed = true;
+      },
+    };
+    const ac = new AbortController();
+    const it = createWatcher<LinkMessage>({
+      kinds: ['veth'],
+      project: (m) => m,
+      same: () => true,
+      signal: ac.signal,
+      subscribe: (s) => {
+        sub = s;
+        return transport;
+      },
+    });
+    return {
+      it,
+      ac,
+      transport,
+      dumps: () => dumps,
+      lose: () => sub!.onLost(Object.assign(new Error('lost'), { errno: 105 }) as never),
+    };
+  }
+
+  it('the first read is retried through DumpInterruptedError until it succeeds', async () => {
+    const w = flaky(3, () => new DumpInterruptedError(5));
+    // Three failed first reads, the fourth succeeds; a loss meanwhile is followed by one more read.
+    w.lose();
+    const ev = await next(w.it);
+    expect(ev).toMatchObject({ type: 'resync', tunnels: [], attempts: 1 });
+    expect(w.dumps()).toBe(5);
+    w.ac.abort();
+    expect(await w.it.next()).toEqual({ value: undefined, done: true });
+    expect(w.transport.isClosed).toBe(true);
+  });
+
+  it('a resync read is retried until it succeeds, and reports how many reads it took', async () => {
+    const w = flaky(0, () => new Error('unused'));
+    await new Promise((r) => setTimeout(r, 10));
+    const start = w.dumps();
+    // From now on, six reads fail.
+    let failing = 6;
+    const dump = w.transport.dump;
+    w.transport.dump = async () => {
+      if (failing-- > 0) throw new DumpInterruptedError(5);
+      return dump();
+    };
+    w.lose();
+    const ev = await next(w.it);
+    expect(ev).toMatchObject({ type: 'resync', tunnels: [], attempts: 7 });
+    expect(w.dumps() - start).toBe(1);
+    w.ac.abort();
+    expect(await w.it.next()).toEqual({ value: undefined, done: true });
+  }, 30_000);
+
+  it('abort during the wait between reads ends the iteration at once', async () => {
+    const w = flaky(1_000_000, () => new DumpInterruptedError(5));
+    await new Promise((r) => setTimeout(r, 200));
+    const before = w.dumps();
+    w.ac.abort();
+    expect(await w.it.next()).toEqual({ value: undefined, done: true });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(w.dumps()).toBe(before);
+    expect(w.transport.isClosed).toBe(true);
+  });
+
+  it('a failure that retrying cannot cure (EPERM) ends the watch with that error', async () => {
+    const w = flaky(1, () => new PermissionError({ errno: 1, operation: 'list' }, 'permission denied'));
+    const err = await w.it.next().catch((e) => e);
+    expect(err).toBeInstanceOf(PermissionError);
+    expect(w.dumps()).toBe(1);
+    expect(w.transport.isClosed).toBe(true);
+    expect(await w.it.next()).toEqual({ value: undefined, done: true });
+  });
+});
+
+describe.skipIf(!canUseKernel)('watchTunnels on a kernel without the eoip driver', () => {
+  it('refuses a kind that is not a tunnel kind', () => {
+    expect(() => watchTunnels({ kind: 'veth' as never })).toThrow(InvalidArgumentError);
+  });
+
+  it('starts, resyncs after its reader overflowed, and closes with return()', async () => {
+    const it = watchTunnels({ initial: true, recvBufferSize: 65536 });
+    // Nothing to report at the start: wait for the reader to be subscribed.
+    await subscribed();
+    const reader = readerPid();
+    expect(reader).toBeDefined();
+    process.kill(reader!, 'SIGSTOP');
+    batch(
+      Array.from({ length: 300 }, (_, i) => `link add ${prefix}a${i} type veth peer name ${prefix}b${i}`),
+    );
+    process.kill(reader!, 'SIGCONT');
+    // veth events are not tunnel events: the only event is the resync, with no tunnels.
+    const ev = (await next(it)) as TunnelEvent;
+    expect(ev).toMatchObject({ type: 'resync', tunnels: [] });
+    expect(ev.type === 'resync' && ev.attempts).toBeGreaterThanOrEqual(1);
+    expect(await it.return!()).toEqual({ value: undefined, done: true });
+    expect(await it.next()).toEqual({ value: undefined, done: true });
+    expect(await readerGone()).toBe(true);
+  }, 60_000);
+
+  it('an abort ends the iteration normally and stops the reader; in-process watchers free their socket', async () => {
+    const ac = new AbortController();
+    const it = watchTunnels({ signal: ac.signal, kind: 'eoip' });
+    const first = it.next();
+    for (let i = 0; i < 200 && readerPid() === undefined; i++) await new Promise((r) => setTimeout(r, 25));
+    ac.abort();
+    expect(await first).toEqual({ value: undefined, done: true });
+    expect(await readerGone()).toBe(true);
+    // isolate: false: the event socket lives here; abort closes it.
+    const ac2 = new AbortController();
+    const open = spyOpen();
+    const it2 = watchTunnels({ signal: ac2.signal, isolate: false });
+    const pending = it2.next();
+    expect(open.sockets).toHaveLength(1);
+    ac2.abort();
+    expect(await pending).toEqual({ value: undefined, done: true });
+    expect(open.sockets[0]!.isClosed).toBe(true);
+    open.restore();
+  });
+});
+
+/** Record the sockets NetlinkSocket.open makes until restore(). */
+function spyOpen(): { sockets: NetlinkSocket[]; restore: () => void } {
+  const original = NetlinkSocket.open;
+  const sockets: NetlinkSocket[] = [];
+  NetlinkSocket.open = (opts) => {
+    const s = original.call(NetlinkSocket, opts);
+    if (opts?.groups) sockets.push(s);
+    return s;
+  };
+  return {
+    sockets,
+    restore: () => {
+      NetlinkSocket.open = original;
+    },
+  };
+}
