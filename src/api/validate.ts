@@ -102,6 +102,12 @@ export function checkRemote(v: unknown, family?: 4 | 6): { family: 4 | 6; text: 
 /**
  * A stable, locally administered unicast MAC for a tunnel, derived from
  * (kind, tunnel id, remote): re-creating the tunnel gives the same MAC.
+ * Nothing is checked: any input gives a MAC.
+ * @param kind - the tunnel's kind, `eoip` or `eoipv6`
+ * @param tunnelId - the tunnel id (0..65535 for eoip, 0..4095 for eoipv6)
+ * @param remote - the remote address in canonical form, as {@link Tunnel.remote} reports it
+ *   (another spelling of the same address gives another MAC)
+ * @returns the MAC as six colon-separated lower-case hex bytes
  */
 export function deriveTunnelMac(kind: TunnelKind, tunnelId: number, remote: string): string {
   // Loaded here, not at start-up: most commands never derive a MAC.
