@@ -23,7 +23,11 @@ export interface DoctorCheck {
 
 const CAP_NET_ADMIN = 12;
 
-/** Whether this process has CAP_NET_ADMIN in its effective set (from /proc/self/status). */
+/**
+ * Whether this process has CAP_NET_ADMIN in its effective set (from /proc/self/status).
+ * Never throws: an unreadable or unparsable status is false.
+ * @param status - the text of a `/proc/<pid>/status` file to read instead of this process's (for tests)
+ */
 export function hasNetAdmin(status?: string): boolean {
   try {
     const text = status ?? readFileSync('/proc/self/status', 'utf8');
@@ -39,7 +43,10 @@ export function hasNetAdmin(status?: string): boolean {
  * Probe whether the kernel has a link kind, creating nothing: a create
  * request whose remote is the unspecified address. The driver's validation
  * refuses it (EINVAL) when the kind exists; the core answers EOPNOTSUPP when
- * it does not.
+ * it does not. Never rejects: any other answer, a timeout (5 s) or a closed
+ * client is `unknown`.
+ * @param client - the client whose socket (and namespace) to probe in; needs CAP_NET_ADMIN
+ * @param kind - the link kind to probe, `eoip` or `eoipv6`
  */
 export async function probeKind(
   client: EoipClient,
@@ -69,7 +76,11 @@ export async function probeKind(
   return 'available';
 }
 
-/** Checks about one tunnel: keepalive settings and bridged MTU. */
+/**
+ * Checks about one tunnel: keepalive settings and bridged MTU.
+ * @param t - the tunnel as read from the kernel (e.g. from {@link listTunnels})
+ * @param masterName - the name of its bridge, when it has one (used in the text only)
+ */
 export function tunnelChecks(t: Tunnel, masterName?: string): DoctorCheck[] {
   const out: DoctorCheck[] = [];
   if (t.keepalive === null) {
@@ -118,6 +129,13 @@ export function tunnelChecks(t: Tunnel, masterName?: string): DoctorCheck[] {
  * const client = await EoipClient.open();
  * for (const c of await runDoctor(client)) console.log(c.status, c.detail, c.fix ?? '');
  * ```
+ *
+ * @param client - the client whose namespace to check; the kind probes run only with CAP_NET_ADMIN
+ * @throws {@link DumpInterruptedError} when the tunnel list kept changing while it was read
+ * @throws {@link KernelError} when the kernel refuses to list the tunnels or a bridge
+ * @throws {@link TimeoutError} when listing the tunnels took longer than the client's timeout
+ * @throws {@link SocketClosedError} when the client is closed first
+ * @throws {@link SocketError} when the socket fails
  */
 export async function runDoctor(client: EoipClient): Promise<DoctorCheck[]> {
   const out: DoctorCheck[] = [];
