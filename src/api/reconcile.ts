@@ -88,11 +88,19 @@ export interface DeclaredField {
 
 /** How to compare and describe items, for {@link planSteps}. */
 export interface PlanFunctions<D, C> {
-  /** Compare a desired item with the current item of the same name. */
+  /**
+   * Compare a desired item with the current item of the same name.
+   * @param desired - the item as wanted
+   * @param current - the item as it is now
+   * @param name - the name both go by
+   * @returns the fields that differ, and whether they need a replace
+   */
   diff(desired: D, current: C, name: string): Difference;
   /**
    * The declared fields of an item to create, shown as the create step's
    * diffs (`from` undefined). Without it a create step has no diffs.
+   * @param desired - the item to create
+   * @param name - its name
    */
   describe?(desired: D, name: string): DeclaredField[];
 }
@@ -101,17 +109,32 @@ export interface PlanFunctions<D, C> {
 export interface ReconcileAdapter<D, C> extends PlanFunctions<D, C> {
   /** The current items by name (only those the engine may manage: `prune` deletes any of them not desired). */
   list(): Promise<ReadonlyMap<string, C>>;
-  /** Create an item. */
+  /**
+   * Create an item; a rejection fails its step and stops the run.
+   * @param desired - the item to create
+   * @param name - its name
+   */
   create(desired: D, name: string): Promise<unknown>;
-  /** Change an item in place, given the differences found. */
+  /**
+   * Change an item in place, given the differences found; a rejection fails its step and stops the run.
+   * @param desired - the item as wanted
+   * @param current - the item as it was listed
+   * @param diffs - the fields that differ, as {@link ReconcileAdapter.diff} found them
+   * @param name - the item's name
+   */
   change(desired: D, current: C, diffs: FieldDiff[], name: string): Promise<unknown>;
-  /** Delete an item. */
+  /**
+   * Delete an item; a rejection fails its step and stops the run.
+   * @param current - the item as it was listed
+   * @param name - its name
+   */
   delete(current: C, name: string): Promise<unknown>;
   /**
    * Delete several items together (optional): when present, the plan's
    * deletes (two or more) go through one call instead of one `delete` each.
    * One result per item, in order, like `Promise.allSettled`; throwing means
    * none was deleted.
+   * @param items - the items to delete, each as it was listed with its name, in plan order
    */
   deleteMany?(items: ReadonlyArray<{ current: C; name: string }>): Promise<PromiseSettledResult<unknown>[]>;
 }
@@ -154,6 +177,12 @@ export interface ReconcileResult<D, C> {
  * }, { prune: true });
  * // [{ action: 'delete', name: 'b', ... }, { action: 'change', name: 'a', diffs: [{ field: 'value', from: 2, to: 1 }], ... }]
  * ```
+ *
+ * @param desired - the items wanted, by name
+ * @param current - the items there now, by name
+ * @param fns - how to compare two items (and describe one to create)
+ * @param opts - `prune`: delete current items that are not desired (default false)
+ * @throws whatever `fns.diff` or `fns.describe` throws
  */
 export function planSteps<D, C>(
   desired: ReadonlyMap<string, D>,
@@ -212,6 +241,10 @@ function abortReason(signal: AbortSignal): unknown {
  * them) the run stops after them.
  *
  * The steps are updated in place and also returned.
+ *
+ * @param steps - the plan, as {@link planSteps} made it; updated in place
+ * @param adapter - the functions that create, change and delete items
+ * @param opts - `signal`: stop before the next step once aborted (default none)
  */
 export async function executeSteps<D, C>(
   steps: PlanStep<D, C>[],
@@ -307,6 +340,12 @@ async function runStep<D, C>(
  * const r = await reconcile(new Map([['vx1', { vni: 10 }]]), vxlanAdapter, { prune: true });
  * if (r.failed) console.error(`${r.failed.action} ${r.failed.name} failed`, r.error);
  * ```
+ *
+ * @param desired - the items wanted, by name
+ * @param adapter - how to list, compare, create, change and delete items of the kind
+ * @param opts - `prune` (default false), `dryRun` (plan only, default false), `signal`
+ * @throws whatever `adapter.list`, `adapter.diff` or `adapter.describe` throws (nothing was changed);
+ *   a failing step is reported in the result instead
  */
 export async function reconcile<D, C>(
   desired: ReadonlyMap<string, D>,
