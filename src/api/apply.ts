@@ -476,14 +476,23 @@ function countSteps(steps: readonly { action: StepAction }[]): Record<StepAction
 /**
  * {@link applyTunnels} over a client you already hold (its namespace is used).
  *
- * @throws InvalidArgumentError before anything is sent: an invalid spec,
+ * @param client - the client to read and change tunnels through; it stays open
+ * @param desired - every tunnel wanted, each with a unique `name` (see {@link DesiredTunnel})
+ * @param opts - `prune` (delete tunnels not listed, default false), `dryRun` (plan only,
+ *   default false), `timeout` in ms per request (default: the client's, else 10 000; 0 = none), `signal`
+ * @throws {@link InvalidArgumentError} before anything is sent: an invalid spec or option,
  *   a missing name, a duplicate name, a `link`/`master` that does not exist,
  *   or two tunnels that would share (local, remote, tunnelId, link)
  *   (the field is named like `tunnels[3].tunnelId`)
- * @throws NotATunnelError before anything is sent, when a desired name is
+ * @throws {@link NotATunnelError} before anything is sent, when a desired name is
  *   held by an interface of another kind
- * @throws ApplyError when a step was refused: it carries the plan with each
- *   step's status, and the kernel's error as its `cause`
+ * @throws {@link DumpInterruptedError} before anything is sent, when the tunnel list kept changing while it was read
+ * @throws {@link KernelError} before anything is sent, when the kernel refuses to list the tunnels
+ * @throws {@link TimeoutError} before anything is sent, when reading the state took longer than the timeout
+ * @throws {@link AbortedError} before anything is sent, when `opts.signal` aborts while the state is read
+ * @throws {@link SocketClosedError} before anything is sent, when the client is closed while the state is read
+ * @throws {@link ApplyError} when a step was refused, timed out or aborted: it carries the plan with each
+ *   step's status, and the step's error (e.g. a {@link KernelError}) as its `cause`
  *
  * @example
  * ```ts
@@ -563,8 +572,16 @@ export async function applyTunnelsWith(
  * canonically: IPv6 compression, `link`/`master` names resolved to ifindexes,
  * keepalive `10` = `{ interval: 10, retries: 10 }`.
  *
- * @throws InvalidArgumentError, NotATunnelError before anything is sent (see {@link applyTunnelsWith})
- * @throws ApplyError when a step was refused (with the plan and which steps were applied)
+ * @param desired - every tunnel wanted, each with a unique `name` (see {@link DesiredTunnel})
+ * @param opts - `prune` (delete tunnels not listed, default false), `dryRun` (plan only, default false),
+ *   `netns` (default the process's own), `timeout` in ms per request (default 10 000, 0 = none), `signal`
+ * @throws {@link InvalidArgumentError} before anything is sent: a bad option, or a tunnel list
+ *   {@link applyTunnelsWith} refuses
+ * @throws {@link NotATunnelError} before anything is sent, when a desired name is held by an interface of another kind
+ * @throws {@link SocketError} when no socket can be opened, or the namespace cannot be opened
+ * @throws {@link DumpInterruptedError}, {@link KernelError}, {@link TimeoutError}, {@link AbortedError}
+ *   before anything is sent, when the state cannot be read (see {@link applyTunnelsWith})
+ * @throws {@link ApplyError} when a step was refused (with the plan and which steps were applied)
  *
  * @example
  * ```ts
@@ -694,9 +711,13 @@ type FileFail = (
  * a second document is an error. Errors never quote more than 64 characters
  * of the text.
  *
- * @throws ApplyFileError (an InvalidArgumentError) naming the field at fault
+ * @param text - the file's content (a leading byte order mark is ignored)
+ * @param format - how to read it: `json` or `yaml`
+ * @param opts - `file`: the name to put in errors (default none)
+ * @throws {@link ApplyFileError} (an InvalidArgumentError) naming the field at fault
  *   (`tunnels[3].tunnelId`), or `file` when the text is not JSON / YAML at all,
  *   with the line and column where it is
+ * @throws {@link InvalidArgumentError} when `format` is not `json` or `yaml`, or `text` is not a string
  *
  * @example
  * ```ts
@@ -763,8 +784,10 @@ export async function parseApplyFile(
  * {@link APPLY_FILE_MAX_BYTES} bytes (a FIFO, a device or `/dev/zero` is
  * refused before anything is read).
  *
- * @throws ApplyFileError when the file cannot be read or is refused, with
+ * @param path - the file's path; `.yaml` or `.yml` (any case) is read as YAML, anything else as JSON
+ * @throws {@link ApplyFileError} when the file cannot be read or is refused, with
  *   the file, line and column in the message
+ * @throws {@link InvalidArgumentError} when `path` is not a non-empty string
  *
  * @example
  * ```ts
@@ -822,6 +845,8 @@ const SIGN: Record<StepAction, string> = {
  * line reads `1 created, 1 changed, …`. When a step failed, every step that
  * changes something ends with its status (`[done]`, `[failed: …]`,
  * `[skipped]`) and the count line says how many were applied. Pure: no I/O.
+ *
+ * @param plan - an {@link ApplyResult} (or an {@link ApplyError}'s `plan`), or a bare list of steps
  */
 export function formatPlan(
   plan:
