@@ -230,6 +230,15 @@ function sameLink(a: LinkMessage, b: LinkMessage): boolean {
  * `ip monitor link` shows nothing either). The new values appear folded
  * into the next `changed` event of that tunnel, such as when it is brought up.
  *
+ * @param opts - `kind` (default both), `initial` (an `added` event per existing tunnel, default false),
+ *   `signal` (ends the iteration), `recvBufferSize` in bytes (default 4 MiB), `isolate` (read events
+ *   in a reader process, default true), `netns` (default the process's own)
+ * @throws {@link InvalidArgumentError} at once, for a bad option
+ * @throws {@link SocketError} at once when no netlink socket can be opened; from the iteration
+ *   when the namespace cannot be opened, the event reader cannot start or keeps dying, or the socket fails
+ * @throws {@link KernelError} from the iteration, when reading the tunnels fails for good (e.g. EPERM)
+ *   or the kernel refuses the namespace an id
+ *
  * @example
  * ```ts
  * const ac = new AbortController();
@@ -260,6 +269,15 @@ export function watchTunnels(opts: WatchOptions = {}): AsyncIterableIterator<Tun
 /**
  * Events of links of any kind (e.g. the bridge a tunnel is enslaved to), with
  * the same guarantees as {@link watchTunnels}. Counter-only updates are not events.
+ *
+ * @param opts - `kind` (required: the link kind to watch, e.g. `bridge`), `initial` (an `added`
+ *   event per existing link, default false), `signal` (ends the iteration), `recvBufferSize` in
+ *   bytes (default 4 MiB), `isolate` (default true), `netns` (default the process's own)
+ * @throws {@link InvalidArgumentError} at once, for a bad or missing option
+ * @throws {@link SocketError} at once when no netlink socket can be opened; from the iteration
+ *   when the namespace cannot be opened, the event reader cannot start or keeps dying, or the socket fails
+ * @throws {@link KernelError} from the iteration, when reading the links fails for good (e.g. EPERM)
+ *   or the kernel refuses the namespace an id
  */
 export function watchLinks(
   opts: { kind: string } & Omit<WatchOptions, 'kind'>,
