@@ -291,12 +291,16 @@ export const LINK_BODY: FieldTable = fieldTable({
 
 const SELECTOR: FieldTable = fieldTable({ index: ifindex, name: interfaceName });
 
-/** A link selector: exactly one of `index` (1..2147483647) or `name`. */
+/**
+ * A link selector: exactly one of `index` (1..2147483647) or `name`.
+ * @param prefix put before `index`/`name` in errors (e.g. `selectors[3].`)
+ */
 export function checkLinkSelector<T extends { index?: number; name?: string }>(
   field: string,
   sel: unknown,
+  prefix = '',
 ): T {
-  const s = checkFields<{ index?: number; name?: string }>(field, sel, SELECTOR);
+  const s = checkFields<{ index?: number; name?: string }>(field, sel, SELECTOR, { prefix });
   if ((s.index === undefined) === (s.name === undefined)) {
     throw new InvalidArgumentError(field, sel, 'exactly one of { index } or { name }');
   }
@@ -309,5 +313,5 @@ export function checkLinkSelectors<T extends { index?: number; name?: string }>(
   v: unknown,
 ): T[] {
   if (!Array.isArray(v)) throw new InvalidArgumentError(field, v, 'an array of { index } or { name }');
-  return v.map((sel, i) => checkLinkSelector<T>(`${field}[${i}]`, sel));
+  return v.map((sel, i) => checkLinkSelector<T>(`${field}[${i}]`, sel, `${field}[${i}].`));
 }
