@@ -9,6 +9,7 @@
  * delete, before anything else) puts its group and alias back exactly.
  */
 import { readFileSync, readlinkSync } from 'node:fs';
+import { threadId } from 'node:worker_threads';
 import { forEachAttribute } from '../codec/attributes.js';
 import { readCString, u32le } from '../codec/bytes.js';
 import {
@@ -72,6 +73,8 @@ interface Owner {
   pid: number;
   /** Start time in clock ticks after boot (field 22 of /proc/PID/stat): tells a reused pid apart. */
   start: string;
+  /** Its worker thread (0: the main thread). */
+  thread: number;
   /** Run number inside that process. */
   run: number;
 }
@@ -108,13 +111,31 @@ function processStat(pid: number | 'self'): { state: string; start: string } | u
 
 let self: Omit<Owner, 'run'> | undefined;
 function thisProcess(): Omit<Owner, 'run'> {
-  self ??= { pidns: pidNamespace('self'), pid: process.pid, start: processStat('self')?.start ?? '' };
+  self ??= {
+    pidns: pidNamespace('self'),
+    pid: process.pid,
+    start: processStat('self')?.start ?? '',
+    thread: threadId,
+  };
   return self;
 }
 
-let lastRun = 0;
-/** Runs of this process that have not finished: their records are not stranded. */
-const liveRuns = new Set<number>();
+/**
+ * The runs of this thread that have not finished (their records are not
+ * stranded), shared through the global object: a program that loads both the
+ * ESM and the CommonJS build must not take one's live runs for dead ones.
+ */
+const runs = sharedRuns();
+
+function sharedRuns(): { last: number; live: Set<number> } {
+  const key = Symbol.for('eoip-netlink.bulk-delete.runs');
+  const global = globalThis as Record<symbol, { last: number; live: Set<number> } | undefined>;
+  const existing = global[key];
+  if (existing) return existing;
+  const created = { last: 0, live: new Set<number>() };
+  global[key] = created;
+  return created;
+}
 
 /** A bulk-delete run: the records it writes name it until {@link endRun}. */
 export interface Run {
@@ -124,14 +145,14 @@ export interface Run {
 
 /** Start a run of this process. */
 export function beginRun(): Run {
-  const run = ++lastRun;
-  liveRuns.add(run);
+  const run = ++runs.last;
+  runs.live.add(run);
   return { owner: { ...thisProcess(), run } };
 }
 
 /** End a run: from now on, a link still carrying its record is stranded. */
 export function endRun(r: Run): void {
-  liveRuns.delete(r.owner.run);
+  runs.live.delete(r.owner.run);
 }
 
 /**
@@ -140,7 +161,9 @@ export function endRun(r: Run): void {
  */
 export function encodeRecord(run: Run, link: FoundLink): Uint8Array | undefined {
   const o = run.owner;
-  const head = ascii.encode(`${RECORD_PREFIX}${o.pidns}:${o.pid}:${o.start}:${o.run}:${link.group >>> 0}:`);
+  const head = ascii.encode(
+    `${RECORD_PREFIX}${o.pidns}:${o.pid}:${o.start}:${o.thread}:${o.run}:${link.group >>> 0}:`,
+  );
   const alias = link.alias ?? new Uint8Array(0);
   if (head.length + alias.length > MAX_ALIAS_BYTES) return undefined;
   const out = new Uint8Array(head.length + alias.length);
@@ -150,7 +173,7 @@ export function encodeRecord(run: Run, link: FoundLink): Uint8Array | undefined 
 }
 
 const DIGITS = /^\d+$/;
-const HEAD_FIELDS = 5;
+const HEAD_FIELDS = 6;
 
 /** The record in `alias`, or undefined when it holds none. */
 export function parseRecord(alias: Uint8Array | undefined): LinkRecord | undefined {
@@ -158,7 +181,7 @@ export function parseRecord(alias: Uint8Array | undefined): LinkRecord | undefin
   for (let i = 0; i < RECORD_PREFIX.length; i++) {
     if (alias[i] !== RECORD_PREFIX.charCodeAt(i)) return undefined;
   }
-  // Five ':'-terminated ASCII fields after the prefix, then the original alias bytes.
+  // Six ':'-terminated ASCII fields after the prefix, then the original alias bytes.
   const fields: string[] = [];
   let from = RECORD_PREFIX.length;
   for (let at = from; at < alias.length && fields.length < HEAD_FIELDS; at++) {
@@ -167,30 +190,37 @@ export function parseRecord(alias: Uint8Array | undefined): LinkRecord | undefin
     from = at + 1;
   }
   if (fields.length < HEAD_FIELDS) return undefined;
-  const [pidns, pid, start, run, group] = fields as [string, string, string, string, string];
-  if (![pid, run, group].every((f) => DIGITS.test(f)) || !/^\d*$/.test(pidns) || !/^\d*$/.test(start)) {
+  const [pidns, pid, start, thread, run, group] = fields as [string, string, string, string, string, string];
+  if (
+    ![pid, thread, run, group].every((f) => DIGITS.test(f)) ||
+    !/^\d*$/.test(pidns) ||
+    !/^\d*$/.test(start)
+  ) {
     return undefined;
   }
   const groupNumber = Number(group);
   if (groupNumber > 0xffffffff) return undefined;
   const rest = alias.slice(from);
   return {
-    owner: { pidns, pid: Number(pid), start, run: Number(run) },
+    owner: { pidns, pid: Number(pid), start, thread: Number(thread), run: Number(run) },
     group: groupNumber,
     alias: rest.length > 0 ? rest : undefined,
   };
 }
 
 /**
- * Whether the run that wrote a record is over: a run of this process that
- * has ended, or a process of this pid namespace that no longer exists (or is
- * a zombie, or is another process under a reused pid). A process of another
- * pid namespace cannot be seen from here: its runs count as alive.
+ * Whether the run that wrote a record is over: a run of this thread that has
+ * ended, or a process of this pid namespace that no longer exists (or is a
+ * zombie, or is another process under a reused pid). What cannot be seen
+ * from here counts as alive: a process of another pid namespace, another
+ * worker thread of this process, any process when /proc cannot be read.
  */
 export function ownerIsGone(owner: Owner): boolean {
   const me = thisProcess();
-  if (owner.pidns !== me.pidns) return false;
-  if (owner.pid === me.pid && owner.start === me.start) return !liveRuns.has(owner.run);
+  if (owner.pidns !== me.pidns || me.start === '') return false;
+  if (owner.pid === me.pid && owner.start === me.start) {
+    return owner.thread === me.thread && !runs.live.has(owner.run);
+  }
   const stat = processStat(owner.pid);
   return stat === undefined || stat.state === 'Z' || stat.state === 'X' || stat.start !== owner.start;
 }

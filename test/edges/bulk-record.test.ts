@@ -82,11 +82,13 @@ describe('bulk delete records', () => {
       '',
       'uplink',
       'eoipnl-del1:',
-      'eoipnl-del1:1:2:3:4',
-      'eoipnl-del1:1:x:3:4:5:',
-      'eoipnl-del1:1:2:3:4:4294967296:',
-      'eoipnl-del1:a:2:3:4:5:',
-      'Eoipnl-del1:1:2:3:4:5:',
+      'eoipnl-del1:1:2:3:0:4',
+      'eoipnl-del1:1:2:3:0:4:',
+      'eoipnl-del1:1:x:3:0:4:5:',
+      'eoipnl-del1:1:2:3:0:4:4294967296:',
+      'eoipnl-del1:a:2:3:0:4:5:',
+      'eoipnl-del1:1:2:3::4:5:',
+      'Eoipnl-del1:1:2:3:0:4:5:',
     ]) {
       expect({ text, record: parseRecord(ascii(text)) }).toEqual({ text, record: undefined });
     }
@@ -112,6 +114,8 @@ describe('bulk delete records', () => {
     expect(ownerIsGone({ ...run.owner, pid: process.ppid, start: '1', run: 1 })).toBe(true);
     // Another pid namespace: its pids mean nothing here, so its runs are left alone.
     expect(ownerIsGone({ ...run.owner, pidns: '1', pid: dead })).toBe(false);
+    // Another worker thread of this process: its runs are not known here.
+    expect(ownerIsGone({ ...run.owner, thread: run.owner.thread + 1 })).toBe(false);
   });
 
   it('a link is stranded only in a borrowed group, with a record of a finished run', () => {
