@@ -775,7 +775,11 @@ export class EoipClient {
    * another kind a NotATunnelError, and neither stops the others. The kernel
    * removes them together, behind one wait instead of one per tunnel (1,000
    * tunnels: well under a second instead of ~16 s): see {@link deleteLinks}.
-   * Every target is checked before anything is sent.
+   * Every target is checked before anything is sent. A tunnel is reported
+   * deleted only when the kernel says that very link is gone, whatever other
+   * processes do meanwhile. If the process is killed halfway, the next bulk
+   * delete in the namespace (or `recoverLinkGroups`) puts every tunnel it
+   * left behind back exactly as it was (group and alias).
    * @param targets - tunnel names (1..15 bytes) or ifindexes (1..2147483647); one named twice is deleted once
    * @param opts - `timeout` in ms per request (default: the client's, else 10 000; 0 = none) and `signal`
    * @returns one settled result per target, in order
