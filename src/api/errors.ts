@@ -1,9 +1,11 @@
 /**
  * Error classes users catch. Every failure the library reports is an
- * {@link EoipError}; the codec's {@link NetlinkParseError} is the one exception.
+ * {@link EoipError}; the codec's {@link NetlinkParseError} and
+ * {@link NetlinkEncodeError} are the exceptions.
  */
 import { EoipError, KernelError } from '../transport/errors.js';
 
+export { NetlinkEncodeError } from '../codec/encode-error.js';
 export { NetlinkParseError } from '../codec/parse-error.js';
 
 import { InvalidArgumentError } from '../transport/invalid-argument.js';

@@ -16,7 +16,11 @@ export type KeepaliveInput = Keepalive | 'none' | number;
 /** An interface given by name (`'eth0'`) or ifindex (`2`). */
 export type LinkRef = string | number;
 
-/** Everything `createTunnel` accepts. Only `tunnelId` and `remote` are required. */
+/**
+ * Everything `createTunnel` accepts. Only `tunnelId` and `remote` are
+ * required. Only the object's own properties count (inherited ones are
+ * ignored); an unknown field is refused.
+ */
 export interface TunnelSpec {
   /** Tunnel id: 0..65535 for eoip, 0..4095 for eoipv6. Must match the RouterOS side's `tunnel-id`. */
   tunnelId: number;
@@ -53,6 +57,7 @@ export interface TunnelSpec {
 /**
  * What `changeTunnel` may change: only the fields given change, everything
  * else keeps its current value (the library reads the current state first).
+ * Only the object's own properties count; an unknown field is refused.
  */
 export interface TunnelPatch {
   /** Rename the interface. */
@@ -83,16 +88,25 @@ export interface TunnelPatch {
 
 /**
  * A network namespace to act in, without the process entering it:
- * a name under `/run/netns`, a path to a namespace file (`/proc/<pid>/ns/net`),
- * or a process id whose namespace to use.
+ * a name under `/run/netns`, a path to a namespace file (`/proc/<pid>/ns/net`)
+ * of 1..4095 bytes without NUL (not `.` or `..`), or a process id
+ * 1..4194304 whose namespace to use.
  */
 export type NetnsRef = string | number;
 
-/** Options every operation accepts. */
+/**
+ * Options every operation accepts. Options are checked before anything is
+ * opened, sent or spawned: a bad value, an unknown key or options that are
+ * not an object reject with InvalidArgumentError naming the option. Only own
+ * properties count.
+ */
 export interface OperationOptions {
-  /** Abort the operation; it rejects with {@link AbortedError}. */
+  /** Abort the operation; it rejects with {@link AbortedError}. Must be an AbortSignal. */
   signal?: AbortSignal;
-  /** Milliseconds before the operation rejects with {@link TimeoutError} (default 10 000). */
+  /**
+   * Milliseconds before the operation rejects with {@link TimeoutError}
+   * (default 10 000): an integer 0..2147483647, 0 = none.
+   */
   timeout?: number;
 }
 
