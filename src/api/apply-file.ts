@@ -465,6 +465,26 @@ export function readJsonDocument(text: string, file: string | undefined): ApplyD
   };
 }
 
+/** The most items any collection still being parsed holds so far. */
+function longestOpenCollection(stack: readonly CST.Token[]): number {
+  let most = 0;
+  for (const t of stack) {
+    if ('items' in t && Array.isArray(t.items) && t.items.length > most) most = t.items.length;
+  }
+  return most;
+}
+
+function tooManyItems(file: string | undefined, position: FilePosition): ApplyFileError {
+  return new ApplyFileError({
+    file,
+    position,
+    field: 'file',
+    value: undefined,
+    allowed: `lists and objects of at most ${APPLY_FILE_MAX_TUNNELS} items`,
+    problem: `a list or object with more than ${APPLY_FILE_MAX_TUNNELS.toLocaleString('en-US')} items (at most ${APPLY_FILE_MAX_TUNNELS.toLocaleString('en-US')} tunnels per file)`,
+  });
+}
+
 function tooDeep(file: string | undefined, position: FilePosition | undefined): ApplyFileError {
   return new ApplyFileError({
     file,
@@ -514,11 +534,17 @@ export async function readYamlDocument(text: string, file: string | undefined): 
     });
   const tokens: CST.Token[] = [];
   let offset = 0;
+  let count = 0;
   for (const source of new Lexer().lex(text)) {
     for (const t of parser.next(source)) tokens.push(t);
     offset += source.length;
     // The composer recurses once per level: refuse deep nesting before it runs.
-    if (parser.stack.length > APPLY_FILE_MAX_DEPTH + 1) throw tooDeep(file, posOf(offset));
+    if (parser.stack.length > APPLY_FILE_MAX_DEPTH + 1) throw tooDeep(file, positionAt(text, offset));
+    // Building the document costs far more than parsing: refuse a list that
+    // will be too long while it is parsed (checked every 1,024 tokens).
+    if ((++count & 1023) === 0 && longestOpenCollection(parser.stack) > APPLY_FILE_MAX_TUNNELS + 1) {
+      throw tooManyItems(file, positionAt(text, offset));
+    }
   }
   for (const t of parser.end()) tokens.push(t);
   const composer = new Composer({

@@ -181,7 +181,7 @@ describe('parseApplyFile: bounded work', () => {
       '3,000 indented maps as YAML',
       Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i)}a:`).join('\n'),
       'yaml',
-      65,
+      66,
     ],
   ];
   it.each(deepCases)(
@@ -212,6 +212,16 @@ describe('parseApplyFile: bounded work', () => {
     // At the limit the tunnels themselves are checked.
     const atLimit = `[${new Array(APPLY_FILE_MAX_TUNNELS).fill('{}').join(',')}]`;
     expect((await refusal(atLimit, 'json')) as ApplyFileError).toMatchObject({ field: 'tunnels[0].remote' });
+  });
+
+  it('a YAML list longer than the limit: refused while parsing, before the document is built', async () => {
+    const item = '  - {name: e, tunnelId: 1, remote: 10.0.0.2}\n';
+    const text = `tunnels:\n${item.repeat(APPLY_FILE_MAX_TUNNELS + 2000)}`;
+    const e = (await refusal(text, 'yaml')) as ApplyFileError;
+    expect(e).toBeInstanceOf(ApplyFileError);
+    expect(e.message).toMatch(
+      /^t\.yaml:\d+:\d+: a list or object with more than 100,000 items \(at most 100,000 tunnels per file\)$/,
+    );
   });
 
   it('text over 16 MiB: refused before parsing', async () => {
