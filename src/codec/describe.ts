@@ -560,7 +560,7 @@ function describeDone(bytes: Uint8Array, h: NetlinkHeader, out: DescribedMessage
  *
  * @param bytes exactly one message (trailing alignment padding is allowed)
  * @returns the described message; only plain objects, arrays, strings and numbers
- * @throws NetlinkParseError when the bytes are not one well-formed message, or
+ * @throws {@link NetlinkParseError} when the bytes are not one well-formed message, or
  *   nest error messages deeper than {@link MAX_DESCRIBE_DEPTH}
  * @example
  * ```ts

@@ -45,7 +45,9 @@ export interface NetlinkErrorMessage {
  * Decode the payload of an NLMSG_ERROR message.
  * @param payload bytes after the outer nlmsghdr
  * @param flags the outer header's flags (NLM_F_CAPPED / NLM_F_ACK_TLVS)
- * @param base offset of `payload` in the whole input, for error offsets
+ * @param base offset of `payload` in the whole input, for error offsets (default 16, one header)
+ * @throws {@link NetlinkParseError} when the payload is too short, the echoed request or the
+ *   extended-ack attributes run past it, or an attribute is malformed
  */
 export function decodeErrorPayload(
   payload: Uint8Array,
