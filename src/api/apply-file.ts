@@ -515,14 +515,10 @@ function yamlReason(e: { code: string; message: string }): string {
  * @param file the file as named in errors
  */
 export async function readYamlDocument(text: string, file: string | undefined): Promise<ApplyDocument> {
-  const { Composer, Lexer, LineCounter, Parser } = await import('yaml');
-  const lines = new LineCounter();
-  const parser = new Parser(lines.addNewLine);
-  lines.addNewLine(0);
-  const posOf = (offset: number): FilePosition => {
-    const p = lines.linePos(offset);
-    return { line: p.line, column: p.col };
-  };
+  const { Composer, Lexer, Parser } = await import('yaml');
+  const parser = new Parser();
+  // One way to count lines and columns for both formats (computed only for an error).
+  const posOf = (offset: number): FilePosition => positionAt(text, offset);
   const fail = (offset: number, reason: string) =>
     new ApplyFileError({
       file,
