@@ -205,6 +205,7 @@ export interface DumpLinksOptions {
  * rtgenmsg header the kernel ignores the kind filter silently.
  * @param seq - the message's sequence number, 0..2^32-1
  * @param opts - filters and namespace of the dump (default: every link of the socket's namespace)
+ * @throws {@link NetlinkEncodeError} when `kind` is longer than an attribute's length field holds
  */
 export function buildDumpLinksRequest(seq: number, opts: DumpLinksOptions = {}): Uint8Array {
   const body: LinkRequestBody = Object.create(null);
