@@ -566,7 +566,15 @@ export async function readYamlDocument(text: string, file: string | undefined): 
   try {
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
-    throw fail(0, /alias/i.test(String((e as Error).message)) ? 'too many aliases' : 'cannot be read');
+    const why = String((e as Error)?.message);
+    throw fail(
+      0,
+      /excessive alias/i.test(why)
+        ? 'too many aliases'
+        : /alias/i.test(why)
+          ? 'an alias without its anchor'
+          : 'cannot be read',
+    );
   }
   return {
     value,
