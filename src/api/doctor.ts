@@ -8,6 +8,7 @@ import { buildNewLinkRequest, CREATE_FLAGS } from '../codec/requests.js';
 import type { Tunnel, TunnelKind } from '../codec/types.js';
 import { NetlinkErrorAnswer } from '../transport/socket.js';
 import type { EoipClient } from './client.js';
+import { InvalidArgumentError } from './errors.js';
 
 /** The result of one check. */
 export interface DoctorCheck {
@@ -43,8 +44,9 @@ export function hasNetAdmin(status?: string): boolean {
  * Probe whether the kernel has a link kind, creating nothing: a create
  * request whose remote is the unspecified address. The driver's validation
  * refuses it (EINVAL) when the kind exists; the core answers EOPNOTSUPP when
- * it does not. Never rejects: any other answer, a timeout (5 s) or a closed
- * client is `unknown`.
+ * it does not. Any other answer, a timeout (5 s) or a closed client is
+ * `unknown`; it rejects only for a kind other than `eoip` / `eoipv6`
+ * (InvalidArgumentError, before anything is sent).
  * @param client - the client whose socket (and namespace) to probe in; needs CAP_NET_ADMIN
  * @param kind - the link kind to probe, `eoip` or `eoipv6`
  */
@@ -52,6 +54,9 @@ export async function probeKind(
   client: EoipClient,
   kind: TunnelKind,
 ): Promise<'available' | 'missing' | 'unknown'> {
+  if (kind !== 'eoip' && kind !== 'eoipv6') {
+    throw new InvalidArgumentError('kind', kind, "'eoip' or 'eoipv6'");
+  }
   const any = kind === 'eoipv6' ? '::' : '0.0.0.0';
   const params = { kind, tunnelId: 0, local: any, remote: any, link: 0, ttl: 0, tos: 0, keepalive: null };
   try {

@@ -46,6 +46,8 @@ function isInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v);
 }
 
+const tunnelKind: Check<TunnelKind> = oneOf<TunnelKind>('eoip', 'eoipv6');
+
 /** A link reference: a valid interface name or an ifindex 1..2147483647. */
 export function checkLinkRef(field: string, v: unknown): LinkRef {
   return linkRef(field, v);
@@ -102,14 +104,24 @@ export function checkRemote(v: unknown, family?: 4 | 6): { family: 4 | 6; text: 
 /**
  * A stable, locally administered unicast MAC for a tunnel, derived from
  * (kind, tunnel id, remote): re-creating the tunnel gives the same MAC.
- * Nothing is checked: any input gives a MAC.
  * @param kind - the tunnel's kind, `eoip` or `eoipv6`
  * @param tunnelId - the tunnel id (0..65535 for eoip, 0..4095 for eoipv6)
  * @param remote - the remote address in canonical form, as {@link Tunnel.remote} reports it
- *   (another spelling of the same address gives another MAC)
+ *   (another spelling of the same address would give another MAC, so it is refused)
  * @returns the MAC as six colon-separated lower-case hex bytes
+ * @throws InvalidArgumentError for another kind, a tunnel id out of the kind's range,
+ *   or a remote that is not a canonical address of the kind's family
  */
 export function deriveTunnelMac(kind: TunnelKind, tunnelId: number, remote: string): string {
+  tunnelKind('kind', kind);
+  checkInt('tunnelId', tunnelId, 0, TUNNEL_ID_MAX[kind]);
+  if (checkAddress('remote', remote, kind === 'eoipv6' ? 6 : 4).text !== remote) {
+    throw new InvalidArgumentError(
+      'remote',
+      remote,
+      `the canonical form of the address (${checkAddress('remote', remote).text})`,
+    );
+  }
   // Loaded here, not at start-up: most commands never derive a MAC.
   const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
   const h = createHash('sha256').update(`eoip-netlink|${kind}|${tunnelId}|${remote}`).digest();
@@ -309,7 +321,7 @@ export const ONE_SHOT_OPTIONS: FieldTable = fieldTable(OPERATION_OPTIONS, { netn
 
 /** Options of listTunnels ({@link ListTunnelsOptions}). */
 export const LIST_TUNNELS_OPTIONS: FieldTable = fieldTable(OPERATION_OPTIONS, {
-  kind: oneOf<TunnelKind>('eoip', 'eoipv6'),
+  kind: tunnelKind,
   name: interfaceName,
   stats: bool,
 });
@@ -331,7 +343,7 @@ export const APPLY_OPTIONS: FieldTable = fieldTable(APPLY_RUN_OPTIONS, { netns: 
 
 /** Options of watchTunnels. */
 export const WATCH_OPTIONS: FieldTable = fieldTable({
-  kind: oneOf<TunnelKind>('eoip', 'eoipv6'),
+  kind: tunnelKind,
   signal: abortSignal,
   initial: bool,
   recvBufferSize: int(1, 0x7fffffff),

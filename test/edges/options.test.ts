@@ -11,9 +11,10 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { applyTunnels, applyTunnelsWith } from '../../src/api/apply.js';
 import { EoipClient } from '../../src/api/client.js';
+import { probeKind } from '../../src/api/doctor.js';
 import { InvalidArgumentError } from '../../src/api/errors.js';
 import * as oneShot from '../../src/api/tunnels.js';
-import { checkOptions, WATCH_LINKS_OPTIONS, WATCH_OPTIONS } from '../../src/api/validate.js';
+import { checkOptions, deriveTunnelMac, WATCH_LINKS_OPTIONS, WATCH_OPTIONS } from '../../src/api/validate.js';
 import { watchLinks, watchTunnels } from '../../src/api/watch.js';
 import { IFLA_MTU } from '../../src/codec/constants.js';
 import { deleteLinks } from '../../src/transport/bulk-delete.js';
@@ -555,6 +556,38 @@ describe('hostile values in specs and patches are refused before any lookup or s
       ['kind', () => createLink(transport, { name: 'b0', kind: '\udc00' })],
     ];
     for (const [field, run] of cases) expectRefused(await outcome(run), field, transport);
+  });
+});
+
+describe('other exported functions check their input', () => {
+  it('deriveTunnelMac: kind, tunnel id for the kind, canonical remote of the kind', () => {
+    const cases: Array<[string, () => unknown]> = [
+      ['kind', () => deriveTunnelMac(any('gre'), 1, '192.0.2.1')],
+      ['tunnelId', () => deriveTunnelMac('eoip', 65_536, '192.0.2.1')],
+      ['tunnelId', () => deriveTunnelMac('eoipv6', 4096, 'fd00::1')],
+      ['tunnelId', () => deriveTunnelMac('eoip', Number.NaN, '192.0.2.1')],
+      ['remote', () => deriveTunnelMac('eoip', 1, 'fd00::1')],
+      ['remote', () => deriveTunnelMac('eoipv6', 1, 'FD00::1')],
+      ['remote', () => deriveTunnelMac('eoipv6', 1, 'fd00:0::1')],
+      ['remote', () => deriveTunnelMac('eoip', 1, any({}))],
+    ];
+    for (const [field, run] of cases) {
+      let e: unknown;
+      try {
+        run();
+      } catch (err) {
+        e = err;
+      }
+      expect(e).toBeInstanceOf(InvalidArgumentError);
+      expect((e as InvalidArgumentError).field).toBe(field);
+    }
+    expect(deriveTunnelMac('eoipv6', 4095, 'fd00::1')).toMatch(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/);
+  });
+
+  it('probeKind refuses a kind other than eoip/eoipv6 before sending', async () => {
+    const e = await outcome(() => probeKind(clientOn(transport), any('bridge')));
+    expect(e).toBeInstanceOf(InvalidArgumentError);
+    expect(transport.sent).toEqual([]);
   });
 });
 
