@@ -74,11 +74,11 @@ export interface DeleteLinksOptions extends LinkOptions {
  * `check` refuses) is rejected without touching the others.
  *
  * A link is reported deleted only when the kernel says that link is gone:
- * after the group delete each moved link is put back as it was, and the
- * kernel answering "no such device" for its ifindex is the proof. A link
- * still there (the kernel refused the group delete, another process moved it
- * out of the group, an abort or a timeout came first) is deleted on its own
- * and gets that answer. With `targetNsid` (the group move cannot reach
+ * its ifindex is missing from a complete dump taken after the group delete,
+ * or the kernel answers "no such device" when it is put back. A link still
+ * there (the kernel refused the group delete, another process moved it out
+ * of the group, an abort or a timeout came first) is put back as it was,
+ * then deleted on its own, and gets that answer. With `targetNsid` (the group move cannot reach
  * another namespace) the links are deleted one by one. Rejects, with nothing
  * changed, only when the link list cannot be read (or the signal was aborted
  * before).
@@ -222,13 +222,43 @@ async function deleteTogether(
         ),
     ),
   );
+  const back = [...moved, ...unsure];
+  let maybeThere = back;
   if (moved.length > 0 && unsure.length === 0) {
     // Its answer proves nothing about a given link: whatever it says, the
-    // put-back below asks the kernel about each one.
+    // kernel is asked about each one.
     await sock.ack((seq) => buildDeleteGroupRequest(seq, group), req).catch(() => undefined);
+    maybeThere = await stillListed(sock, back, settle, req);
   }
-  const left = await putBack(sock, [...moved, ...unsure], settle, req);
+  const left = await putBack(sock, maybeThere, settle, req);
   await deleteOneByOne(sock, [...left, ...alone], settle, req, undefined);
+}
+
+/**
+ * After the group delete: one dump of what is left (small when it worked).
+ * A link whose ifindex a complete dump no longer lists is gone, and settled
+ * as deleted. Resolves with the others, or with all of them when the dump
+ * fails (the put-back then asks about each link).
+ */
+async function stillListed(
+  sock: NetlinkTransport,
+  back: Target[],
+  settle: Settle,
+  req: RequestOptions,
+): Promise<Target[]> {
+  let listed: Set<number>;
+  try {
+    const links = await summarizeLinks(sock, 5, withoutSignal(req), undefined, false, 'delete');
+    listed = new Set(links.map((l) => l.index));
+  } catch {
+    return back;
+  }
+  const there: Target[] = [];
+  for (const t of back) {
+    if (listed.has(t.link.index)) there.push(t);
+    else settle(t, FULFILLED);
+  }
+  return there;
 }
 
 /**

@@ -9,9 +9,12 @@ import { createInterface } from 'node:readline';
 import { deleteLinks } from '../../src/transport/bulk-delete.js';
 import { NetlinkSocket, type NetlinkTransport } from '../../src/transport/socket.js';
 
-/** Where something happens: the n-th ack request of a message type (16 RTM_NEWLINK, 17 RTM_DELLINK), or of any type. */
+/**
+ * Where something happens: the n-th ack request of a message type (16
+ * RTM_NEWLINK, 17 RTM_DELLINK) or of any type, or the n-th dump.
+ */
 export interface ChildPoint {
-  type?: 16 | 17;
+  type?: 16 | 17 | 'dump';
   n: number;
   /** pause: before handing it over; abort: the signal, just before; kill-before / kill-answered: SIGKILL before handing it over / once answered. */
   action: 'pause' | 'abort' | 'kill-before' | 'kill-answered';
@@ -40,7 +43,7 @@ async function main(): Promise<void> {
   const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
   const sock = NetlinkSocket.open();
   const ac = new AbortController();
-  const counts = new Map<number | undefined, number>();
+  const counts = new Map<number | 'dump' | undefined, number>();
   let gate: Promise<void> | undefined;
   const transport: NetlinkTransport = {
     ack(build, o) {
@@ -70,7 +73,15 @@ async function main(): Promise<void> {
       return gate ? gate.then(send) : send();
     },
     reply: (b, o) => sock.reply(b, o),
-    dump: (b, v, o) => sock.dump(b, v, o),
+    dump(b, v, o) {
+      const n = (counts.get('dump') ?? 0) + 1;
+      counts.set('dump', n);
+      const here = cfg.points.filter((p) => p.type === 'dump' && p.n === n);
+      if (here.some((p) => p.action === 'kill-before')) die();
+      const answer = sock.dump(b, v, o);
+      if (here.some((p) => p.action === 'kill-answered')) answer.then(die, die);
+      return answer;
+    },
     close: () => undefined,
   };
   say({ event: 'ready', pid: process.pid });

@@ -168,8 +168,8 @@ describe.skipIf(!canUseKernel)('a bulk delete killed at any moment', () => {
       'none',
     ],
     [
-      'while checking each link after the group delete',
-      [{ type: 16, n: MOVED + 50, action: 'kill-answered' }],
+      'while reading what is left after the group delete',
+      [{ type: 'dump', n: 2, action: 'kill-before' }],
       'recoverLinkGroups',
       'none',
     ],
