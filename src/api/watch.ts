@@ -103,6 +103,42 @@ function retryDelay(attempt: number): number {
   return full / 2 + Math.random() * (full / 2);
 }
 
+/** The watchers waiting on one AbortSignal, behind the one listener it gets. */
+interface AbortWatch {
+  listener: () => void;
+  callbacks: Set<() => void>;
+}
+
+const abortWatches = new WeakMap<AbortSignal, AbortWatch>();
+
+/**
+ * Call `callback` when `signal` aborts; returns the way to stop. However many
+ * watchers share a signal, it gets one listener (more than ten made Node warn,
+ * MaxListenersExceededWarning), removed when the last watcher stops.
+ */
+function onAbort(signal: AbortSignal, callback: () => void): () => void {
+  let watch = abortWatches.get(signal);
+  if (!watch) {
+    const callbacks = new Set<() => void>();
+    const listener = () => {
+      abortWatches.delete(signal);
+      for (const cb of [...callbacks]) cb();
+    };
+    signal.addEventListener('abort', listener, { once: true });
+    watch = { listener, callbacks };
+    abortWatches.set(signal, watch);
+  }
+  const mine = watch;
+  mine.callbacks.add(callback);
+  return () => {
+    mine.callbacks.delete(callback);
+    if (mine.callbacks.size === 0 && abortWatches.get(signal) === mine) {
+      abortWatches.delete(signal);
+      signal.removeEventListener('abort', mine.listener);
+    }
+  };
+}
+
 /** Fields compared to decide whether a notification changed anything users see (counters excluded). */
 function sameTunnel(a: Tunnel, b: Tunnel): boolean {
   return (
@@ -400,7 +436,7 @@ export function createWatcher<T extends { index: number }>(
     held.length = 0;
     wake?.();
     sock.close();
-    spec.signal?.removeEventListener('abort', onAbort);
+    stopWatchingSignal?.();
     if (waiter) {
       const w = waiter;
       waiter = undefined;
@@ -476,9 +512,9 @@ export function createWatcher<T extends { index: number }>(
     ? spec.subscribe(sub)
     : openSource(sub, { isolate: spec.isolate, netns: spec.netns, recvBufferSize: spec.recvBufferSize });
 
-  const onAbort = () => finish();
+  let stopWatchingSignal: (() => void) | undefined;
   if (spec.signal?.aborted) finish();
-  else spec.signal?.addEventListener('abort', onAbort, { once: true });
+  else if (spec.signal) stopWatchingSignal = onAbort(spec.signal, () => finish());
 
   // Subscribed first, then read: nothing that happens in between is lost.
   if (!done) {

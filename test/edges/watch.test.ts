@@ -7,6 +7,7 @@
  * its tunnels list stays empty while veth churn overflows its reader).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { getEventListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../src/api/errors.js';
@@ -173,7 +174,7 @@ function spyDumps(): { readonly longestInterruptedRun: number; restore: () => vo
 
 describe('retry policy (injected transport)', () => {
   /** A watcher over a transport whose dumps fail `failures` times with `error`, then list nothing. */
-  function flaky(failures: number, error: () => Error) {
+  function flaky(failures: number, error: () => Error, signal?: AbortSignal) {
     let dumps = 0;
     let sub: LinkSubscription | undefined;
     let closed = false;
@@ -197,7 +198,7 @@ describe('retry policy (injected transport)', () => {
       kinds: ['veth'],
       project: (m) => m,
       same: () => true,
-      signal: ac.signal,
+      signal: signal ?? ac.signal,
       subscribe: (s) => {
         sub = s;
         return transport;
@@ -261,6 +262,33 @@ describe('retry policy (injected transport)', () => {
     expect(w.dumps()).toBe(1);
     expect(w.transport.isClosed).toBe(true);
     expect(await w.it.next()).toEqual({ value: undefined, done: true });
+  });
+
+  it('watchers sharing one signal: one listener, no MaxListenersExceededWarning, all end on abort', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const shared = new AbortController();
+      const watchers = Array.from({ length: 50 }, () => flaky(0, () => new Error('unused'), shared.signal));
+      expect(getEventListeners(shared.signal, 'abort')).toHaveLength(1);
+      // A watcher that stops takes its callback away; the listener stays for the others.
+      await watchers[0]!.it.return!();
+      expect(getEventListeners(shared.signal, 'abort')).toHaveLength(1);
+      const ends = watchers.slice(1).map((w) => w.it.next());
+      shared.abort();
+      for (const end of await Promise.all(ends)) expect(end).toEqual({ value: undefined, done: true });
+      expect(watchers.every((w) => w.transport.isClosed)).toBe(true);
+      await new Promise((r) => setTimeout(r, 0));
+      expect(warnings.map((w) => w.name)).toEqual([]);
+      // When every watcher has stopped without an abort, the signal keeps no listener.
+      const idle = new AbortController();
+      const more = Array.from({ length: 20 }, () => flaky(0, () => new Error('unused'), idle.signal));
+      for (const w of more) await w.it.return!();
+      expect(getEventListeners(idle.signal, 'abort')).toHaveLength(0);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 });
 
