@@ -171,6 +171,7 @@ export {
 } from './transport/links.js';
 export {
   DEFAULT_TIMEOUT,
+  type DumpOptions,
   type DumpSummary,
   type DumpVisitor,
   NetlinkSocket,
