@@ -63,10 +63,10 @@ export interface WatchOptions {
   /** Receive buffer for events in bytes (default 4 MiB; the kernel caps it at net.core.rmem_max). */
   recvBufferSize?: number;
   /**
-   * Read events in a separate reader process (default true). The `netlink`
-   * package's native layer aborts its process on a receive-buffer overrun;
-   * isolated, only the reader dies, is restarted, and the watcher resyncs.
-   * `false` reads in this process (lighter; an overrun would abort it).
+   * Read events in a separate reader process (default true), which keeps
+   * reading while this process is busy. `false` reads in this process
+   * (lighter; a busy event loop then loses events more often, and each loss
+   * is followed by a resync).
    */
   isolate?: boolean;
   /** Watch another network namespace (name under /run/netns, path, or pid). Implies a reader process. */
