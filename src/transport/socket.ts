@@ -73,10 +73,7 @@ export interface RequestOptions {
   operation?: string;
 }
 
-/**
- * Options of one dump (the API reference shows its fields where it is used).
- * @inline
- */
+/** Options of one dump. */
 export interface DumpOptions extends RequestOptions {
   /**
    * The visitor may stop the dump early by returning `false`, and the kernel
@@ -421,7 +418,7 @@ export class NetlinkSocket implements NetlinkTransport {
   /**
    * Send a dump request; `visit` sees each message (views into the datagram:
    * copy what you keep). Dumps on one socket run one after the other, the
-   * stoppable ones (`opts.stoppable`) included.
+   * stoppable ones ({@link DumpOptions.stoppable}) included.
    * @param build - makes the whole dump request for the sequence number it is given
    * @param visit - called with each message of the answer; returning `false` stops the dump
    * @param opts - `timeout` in ms for the whole dump once sent (default 10 000, 0 = none), `signal`,
