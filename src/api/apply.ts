@@ -626,6 +626,22 @@ export interface ParseApplyFileOptions {
   file?: string;
 }
 
+/** The file name of {@link ParseApplyFileOptions}, checked (own properties only). */
+function checkParseOptions(opts: unknown): string | undefined {
+  if (opts === undefined) return undefined;
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) {
+    throw new InvalidArgumentError('options', opts, 'an object { file? }');
+  }
+  for (const k of Object.keys(opts)) {
+    if (k !== 'file') throw new InvalidArgumentError(k, ownValue(opts, k), 'a known option: file');
+  }
+  const file = ownValue(opts, 'file');
+  if (file !== undefined && (typeof file !== 'string' || file === '')) {
+    throw new InvalidArgumentError('file', file, 'a file name (a non-empty string)');
+  }
+  return file;
+}
+
 /** An own property of a plain object: never one inherited (`constructor`, `__proto__`). */
 function ownValue(o: object, key: string): unknown {
   return Object.hasOwn(o, key) ? (o as Record<string, unknown>)[key] : undefined;
@@ -717,6 +733,8 @@ type FileFail = (
  * @throws {@link ApplyFileError} (an InvalidArgumentError) naming the field at fault
  *   (`tunnels[3].tunnelId`), or `file` when the text is not JSON / YAML at all,
  *   with the line and column where it is
+ * @throws InvalidArgumentError for a `format` other than 'json'/'yaml', text
+ *   that is not a string, or options that are not `{ file?: string }`
  * @throws {@link InvalidArgumentError} when `format` is not `json` or `yaml`, or `text` is not a string
  *
  * @example
@@ -730,7 +748,7 @@ export async function parseApplyFile(
   format: ApplyFileFormat,
   opts: ParseApplyFileOptions = {},
 ): Promise<DesiredTunnel[]> {
-  const file = typeof opts.file === 'string' ? opts.file : undefined;
+  const file = checkParseOptions(opts);
   if (format !== 'json' && format !== 'yaml')
     throw new InvalidArgumentError('format', format, "'json' or 'yaml'");
   if (typeof text !== 'string') throw new InvalidArgumentError('text', text, 'a string');

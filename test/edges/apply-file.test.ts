@@ -306,6 +306,22 @@ describe('parseApplyFile: messages name the file, line, column and field', () =>
     expect(missing.message).toBe('t.json:1:1: missing tunnels (a list of tunnels is required)');
   });
 
+  it('options and arguments are checked like fields', async () => {
+    const bad = async (f: () => Promise<unknown>) => f().catch((e: unknown) => e);
+    expect(await bad(() => parseApplyFile('[]', 'json', null as never))).toMatchObject({ field: 'options' });
+    expect(await bad(() => parseApplyFile('[]', 'json', { file: 5 } as never))).toMatchObject({
+      field: 'file',
+    });
+    expect(await bad(() => parseApplyFile('[]', 'json', { fil: 'x' } as never))).toMatchObject({
+      field: 'fil',
+    });
+    const inherited = Object.create({ file: 'not-own.json' }) as { file?: string };
+    expect(await parseApplyFile('[]', 'json', inherited)).toEqual([]);
+    expect(await bad(() => parseApplyFile(5 as never, 'json'))).toMatchObject({ field: 'text' });
+    expect(await bad(() => parseApplyFile('[]', 'toml' as never))).toMatchObject({ field: 'format' });
+    expect(await bad(() => readApplyFile(42 as never))).toMatchObject({ field: 'path' });
+  });
+
   it('control characters in keys are escaped, long keys cut', async () => {
     const e = (await refusal(JSON.stringify({ '\u001b[2Jwipe': 1 }), 'json')) as Error;
     expect(e.message).toContain('unknown key \\u001b[2Jwipe');
