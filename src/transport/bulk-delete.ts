@@ -22,6 +22,7 @@ import {
   endRun,
   type FoundLink,
   heldByLiveRun,
+  parseRecord,
   pickBorrowedGroup,
   type Run,
   restoreStranded,
@@ -77,8 +78,9 @@ export interface DeleteLinksOptions extends LinkOptions {
  * its ifindex is missing from a complete dump taken after the group delete,
  * or the kernel answers "no such device" when it is put back. A link still
  * there (the kernel refused the group delete, another process moved it out
- * of the group, an abort or a timeout came first) is put back as it was,
- * then deleted on its own, and gets that answer. With `targetNsid` (the group move cannot reach
+ * of the group, an abort or a timeout came first) is put back as it was
+ * (unless someone else changed it since), then deleted on its own, and gets
+ * that answer. With `targetNsid` (the group move cannot reach
  * another namespace) the links are deleted one by one. Rejects, with nothing
  * changed, only when the link list cannot be read (or the signal was aborted
  * before).
@@ -222,43 +224,50 @@ async function deleteTogether(
         ),
     ),
   );
-  const back = [...moved, ...unsure];
-  let maybeThere = back;
+  let ours = [...moved, ...unsure];
   if (moved.length > 0 && unsure.length === 0) {
     // Its answer proves nothing about a given link: whatever it says, the
     // kernel is asked about each one.
     await sock.ack((seq) => buildDeleteGroupRequest(seq, group), req).catch(() => undefined);
-    maybeThere = await stillListed(sock, back, settle, req);
+    const listed = await stillListed(sock, run, ours, settle, req);
+    ours = listed.ours;
+    alone.push(...listed.changed);
   }
-  const left = await putBack(sock, maybeThere, settle, req);
+  const left = await putBack(sock, ours, settle, req);
   await deleteOneByOne(sock, [...left, ...alone], settle, req, undefined);
 }
 
 /**
  * After the group delete: one dump of what is left (small when it worked).
  * A link whose ifindex a complete dump no longer lists is gone, and settled
- * as deleted. Resolves with the others, or with all of them when the dump
- * fails (the put-back then asks about each link).
+ * as deleted. Of the links still listed, `ours` still carry this run's
+ * record (to put back), `changed` were changed by someone else since (left
+ * as they are). When the dump fails, all are `ours`: putting them back asks
+ * the kernel about each one.
  */
 async function stillListed(
   sock: NetlinkTransport,
+  run: Run,
   back: Target[],
   settle: Settle,
   req: RequestOptions,
-): Promise<Target[]> {
-  let listed: Set<number>;
+): Promise<{ ours: Target[]; changed: Target[] }> {
+  let listed: Map<number, FoundLink>;
   try {
     const links = await summarizeLinks(sock, 5, withoutSignal(req), undefined, false, 'delete');
-    listed = new Set(links.map((l) => l.index));
+    listed = new Map(links.map((l) => [l.index, l]));
   } catch {
-    return back;
+    return { ours: back, changed: [] };
   }
-  const there: Target[] = [];
+  const ours: Target[] = [];
+  const changed: Target[] = [];
   for (const t of back) {
-    if (listed.has(t.link.index)) there.push(t);
-    else settle(t, FULFILLED);
+    const now = listed.get(t.link.index);
+    if (!now) settle(t, FULFILLED);
+    else if (recordedBy(run, now)) ours.push(t);
+    else changed.push(t);
   }
-  return there;
+  return { ours, changed };
 }
 
 /**
@@ -291,6 +300,20 @@ async function putBack(
     } else left.push(t);
   }
   return left;
+}
+
+/** Whether `link` carries the record `run` wrote. */
+function recordedBy(run: Run, link: FoundLink): boolean {
+  const o = parseRecord(link.alias)?.owner;
+  const me = run.owner;
+  return (
+    o !== undefined &&
+    o.run === me.run &&
+    o.pid === me.pid &&
+    o.thread === me.thread &&
+    o.start === me.start &&
+    o.pidns === me.pidns
+  );
 }
 
 /** A move the kernel refused before changing anything: the link is gone, or we may not. */
