@@ -17,7 +17,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/netlink.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -29,6 +28,17 @@
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270
 #endif
+
+/*
+ * struct sockaddr_nl of <linux/netlink.h>, declared here (a fixed kernel ABI)
+ * so that the file builds against any libc's headers, musl's included.
+ */
+struct nl_address {
+  sa_family_t nl_family;
+  unsigned short nl_pad;
+  uint32_t nl_pid;
+  uint32_t nl_groups;
+};
 
 /* Most iovecs one sendmsg takes (UIO_MAXIOV); larger batches are joined. */
 #define MAX_IOV 1024
@@ -312,7 +322,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   }
   if (fd < 0) return make_int(env, fd);
 
-  struct sockaddr_nl addr;
+  struct nl_address addr;
   memset(&addr, 0, sizeof addr);
   addr.nl_family = AF_NETLINK; /* port 0: the kernel picks a free one */
   if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
@@ -361,7 +371,7 @@ static napi_value js_port(napi_env env, napi_callback_info info) {
   nl_socket *s;
   if (argc < 1 || !arg_socket(env, argv[0], &s)) return NULL;
   if (s->fd < 0) return make_int(env, -EBADF);
-  struct sockaddr_nl addr;
+  struct nl_address addr;
   socklen_t len = sizeof addr;
   memset(&addr, 0, sizeof addr);
   if (getsockname(s->fd, (struct sockaddr *)&addr, &len) != 0) return make_int(env, -errno);
@@ -402,7 +412,7 @@ static napi_value js_get_option(napi_env env, napi_callback_info info) {
 }
 
 static ssize_t sendmsg_retry(int fd, struct iovec *iov, size_t n) {
-  struct sockaddr_nl kernel;
+  struct nl_address kernel;
   memset(&kernel, 0, sizeof kernel);
   kernel.nl_family = AF_NETLINK; /* port 0: the kernel */
   struct msghdr msg;
@@ -480,7 +490,7 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   return make_int(env, r);
 }
 
-static ssize_t recvmsg_retry(int fd, void *base, size_t len, int flags, struct sockaddr_nl *from) {
+static ssize_t recvmsg_retry(int fd, void *base, size_t len, int flags, struct nl_address *from) {
   struct iovec iov = {base, len};
   struct msghdr msg;
   memset(&msg, 0, sizeof msg);
@@ -496,7 +506,7 @@ static ssize_t recvmsg_retry(int fd, void *base, size_t len, int flags, struct s
 }
 
 /* True for a datagram some other process sent us: only the kernel (port 0) answers requests. */
-static int from_user_space(const struct sockaddr_nl *from) {
+static int from_user_space(const struct nl_address *from) {
   return from->nl_family == AF_NETLINK && from->nl_pid != 0;
 }
 
@@ -523,7 +533,7 @@ static napi_value js_recv(napi_env env, napi_callback_info info) {
   if (offset < 0 || limit < 0 || (size_t)offset > size || (size_t)limit > size - (size_t)offset)
     return make_int(env, -ERANGE);
   uint8_t *base = data ? data + offset : NULL;
-  struct sockaddr_nl from;
+  struct nl_address from;
   for (;;) {
     ssize_t n;
     if (flags & RECV_PEEK) {
