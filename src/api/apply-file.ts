@@ -138,6 +138,28 @@ function tooLarge(file: string, size: number): ApplyFileError {
 }
 
 /**
+ * Read a descriptor to its end, at most one byte past the limit: a file
+ * that grew since fstat, or one that reports size 0 but has content
+ * (/proc, /sys), is read whole and still bounded.
+ */
+function readToEnd(fd: number, file: string, sizeHint: number): string {
+  let buf = Buffer.allocUnsafe(Math.min(Math.max(sizeHint, 4096), APPLY_FILE_MAX_BYTES) + 1);
+  let length = 0;
+  for (;;) {
+    if (length === buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, APPLY_FILE_MAX_BYTES + 1));
+      buf.copy(bigger, 0, 0, length);
+      buf = bigger;
+    }
+    const n = readSync(fd, buf, length, buf.length - length, null);
+    if (n === 0) break;
+    length += n;
+    if (length > APPLY_FILE_MAX_BYTES) throw tooLarge(file, length);
+  }
+  return buf.toString('utf8', 0, length);
+}
+
+/**
  * The text of an apply file, read safely: opened without blocking (a FIFO
  * does not hang), refused unless it is a regular file of at most
  * {@link APPLY_FILE_MAX_BYTES} bytes (checked on the open descriptor, before
@@ -174,17 +196,7 @@ export function readApplyFileText(file: string): string {
       });
     }
     if (st.size > APPLY_FILE_MAX_BYTES) throw tooLarge(file, st.size);
-    // Read at most one byte past the limit: a file that grew since fstat is still bounded.
-    const buf = Buffer.allocUnsafe(Math.min(st.size, APPLY_FILE_MAX_BYTES) + 1);
-    let length = 0;
-    for (;;) {
-      const n = readSync(fd, buf, length, buf.length - length, null);
-      if (n === 0) break;
-      length += n;
-      if (length > APPLY_FILE_MAX_BYTES) throw tooLarge(file, length);
-      if (length === buf.length) break;
-    }
-    return buf.toString('utf8', 0, length);
+    return readToEnd(fd, file, st.size);
   } catch (e) {
     if (e instanceof ApplyFileError) throw e;
     const code = (e as NodeJS.ErrnoException).code ?? 'EIO';

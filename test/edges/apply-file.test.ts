@@ -361,6 +361,12 @@ describe('readApplyFile: only regular files, bounded, never blocking', () => {
     );
   });
 
+  it('a file that reports size 0 but has content (/proc) is read whole', () => {
+    const text = readApplyFileText('/proc/self/status');
+    expect(text).toMatch(/^Name:\t/);
+    expect(text).toMatch(/\nPid:\t\d+\n/);
+  });
+
   it('a missing file: cannot read, with the errno', () => {
     expect(() => readApplyFileText(join(dir, 'nope.json'))).toThrow(
       `cannot read ${join(dir, 'nope.json')}: ENOENT`,
