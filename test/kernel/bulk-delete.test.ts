@@ -3,10 +3,18 @@
  * each selector gets its own answer, and nothing is left half-done when the
  * kernel refuses or the caller aborts.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LinkSelector } from '../../src/codec/requests.js';
 import { deleteLinks } from '../../src/transport/bulk-delete.js';
+import {
+  beginRun,
+  buildGroupAliasRequest,
+  encodeRecord,
+  endRun,
+  recoverLinkGroups,
+} from '../../src/transport/bulk-recovery.js';
 import { AbortedError, KernelError, LinkNotFoundError } from '../../src/transport/errors.js';
 import { NetlinkSocket, type NetlinkTransport, type RequestOptions } from '../../src/transport/socket.js';
 import { canUseKernel, ip, ipLinks, uniqueName } from './helpers.js';
@@ -252,6 +260,45 @@ describe.skipIf(!canUseKernel)('deleteLinks on the real kernel', () => {
     // Two moves, none for the third link.
     expect(moved).toHaveLength(2);
     expect(present(names)).toEqual([]);
+  });
+
+  it("the next delete, even of a single link, puts back what a dead run left; a live run's links stay", async () => {
+    const [dead1, dead2, live, other] = bridges('bz', 4, 21);
+    ip('link', 'set', dead1!, 'alias', 'first');
+    const index = (n: string) => ipLinks().find((l) => l.ifname === n)!.ifindex;
+    const deadPid = spawnSync(process.execPath, ['-e', '0']).pid;
+    const initStart = readFileSync('/proc/1/stat', 'latin1').split(') ')[1]!.split(' ')[19]!;
+    const run = beginRun();
+    endRun(run);
+    const strand = async (name: string, owner: Partial<typeof run.owner>, alias?: string) => {
+      const link = {
+        index: index(name),
+        name,
+        kind: undefined,
+        group: 21,
+        alias: alias ? Buffer.from(alias) : undefined,
+      };
+      const record = encodeRecord({ owner: { ...run.owner, ...owner } }, link)!;
+      await sock.ack((seq) => buildGroupAliasRequest(seq, link.index, 0xee00abcd, record));
+    };
+    await strand(dead1!, { pid: deadPid, run: 1 }, 'first');
+    await strand(dead2!, { pid: deadPid, run: 1 });
+    // pid 1 is alive: its run is going on.
+    await strand(live!, { pid: 1, start: initStart, run: 1 });
+    const r = await deleteLinks(sock, [{ name: other! }]);
+    expect(r).toEqual([{ status: 'fulfilled', value: undefined }]);
+    expect(groupsOf([dead1!, dead2!])).toEqual({ [dead1!]: '21', [dead2!]: '21' });
+    expect(aliasesOf([dead1!, dead2!])).toEqual({ [dead1!]: 'first', [dead2!]: undefined });
+    expect(aliasesOf([live!])[live!]).toMatch(/^eoipnl-del1:/);
+    expect((await recoverLinkGroups(sock)).map((l) => l.name)).not.toContain(live);
+    expect(aliasesOf([live!])[live!]).toMatch(/^eoipnl-del1:/);
+    // Deleting the live run's link takes it on its own, never into another group.
+    const again = await deleteLinks(
+      sock,
+      [dead1!, dead2!, live!].map((name) => ({ name })),
+    );
+    expect(again.map((x) => x.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    expect(present([dead1!, dead2!, live!])).toEqual([]);
   });
 
   it('a single link, or none, takes the plain path', async () => {
