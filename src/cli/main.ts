@@ -4,7 +4,7 @@
  * an exception reaching the native netlink callback aborts the process.
  */
 import { main } from './app.js';
-import { EXIT_FAILURE } from './failure.js';
+import { EXIT_FAILURE, oneLine } from './failure.js';
 import { outputErrorLine, processIo } from './process-io.js';
 
 /** The command's own status, once it returned. */
@@ -27,13 +27,18 @@ const io = processIo(process.stdout, process.stderr, (e) => {
 /** Last resort: one line, exit status 2, never a stack trace. */
 function internalError(e: unknown): void {
   const text = e instanceof Error ? e.message || e.name : String(e);
-  io.stderr(`eoip: internal error: ${text.replace(/\s*\n\s*/g, '; ')}\n`);
+  io.stderr(`eoip: internal error: ${oneLine(text)}\n`);
   process.exitCode = EXIT_FAILURE;
   // Out of the current call stack (it may be a native callback's).
   setImmediate(() => process.exit());
 }
 process.on('uncaughtException', internalError);
 process.on('unhandledRejection', internalError);
+// Node's own warning printer writes several lines and a hint about flags: one line instead.
+process.removeAllListeners('warning');
+process.on('warning', (w) => {
+  io.stderr(`eoip: warning: ${oneLine(w.message || w.name)}\n`);
+});
 
 main(process.argv.slice(2), io).then(
   (code) => {
