@@ -26,6 +26,7 @@ import { writeHeader } from '../codec/header.js';
 import { peekLinkKind } from '../codec/link.js';
 import { buildDumpLinksRequest } from '../codec/requests.js';
 import { carve } from '../codec/slab.js';
+import { checkFields, fieldTable, int, REQUEST_OPTIONS } from './check.js';
 import { asKernelError } from './dump.js';
 import { DumpInterruptedError, type Operation } from './errors.js';
 import type { NetlinkTransport, RequestOptions } from './socket.js';
@@ -309,6 +310,8 @@ export interface RecoverLinkGroupsOptions extends RequestOptions {
   maxAttempts?: number;
 }
 
+const RECOVER_OPTIONS = fieldTable(REQUEST_OPTIONS, { maxAttempts: int(1, 1000) });
+
 /** A link that {@link recoverLinkGroups} put back. */
 export interface RecoveredLink {
   /** The ifindex. */
@@ -328,13 +331,16 @@ export interface RecoveredLink {
  * call, and nothing else changes; deleting them again then works as usual.
  * Every bulk delete does this first by itself, in its own namespace, so
  * calling it is only needed to repair a namespace without deleting anything.
- * Links of a bulk delete still running (in any process) are left alone.
+ * Links of a bulk delete still running are left alone, and so are those of
+ * a run whose end cannot be seen from here (another pid namespace).
  * Acts in the socket's own namespace. Resolves with the links put back, by
  * ifindex; rejects only when the link list cannot be read.
  *
  * @param sock - the socket to act on: a {@link NetlinkSocket} or any {@link NetlinkTransport}
  * @param opts - `timeout` in ms per request (default 10 000, 0 = none), `signal`,
- *   `maxAttempts` of the link dump (default 5)
+ *   `maxAttempts` of the link dump (1..1000, default 5)
+ * @returns the links put back, by ifindex
+ * @throws {@link InvalidArgumentError} before anything is read or sent, for a bad option
  * @throws {@link DumpInterruptedError} when the link list kept changing while it was read
  * @throws {@link KernelError} when the kernel refuses to list the links
  * @throws {@link TimeoutError} when reading the link list took longer than `opts.timeout`
@@ -352,6 +358,8 @@ export async function recoverLinkGroups(
   sock: NetlinkTransport,
   opts: RecoverLinkGroupsOptions = {},
 ): Promise<RecoveredLink[]> {
+  // Checked before anything is read or sent.
+  opts = checkFields<RecoverLinkGroupsOptions>('options', opts, RECOVER_OPTIONS, { optional: true });
   const req: RequestOptions = Object.assign({}, opts, { operation: opts.operation ?? 'change' });
   const links = await summarizeLinks(sock, opts.maxAttempts ?? 5, req, undefined, false, 'change');
   const restored = await restoreStranded(sock, links, req);

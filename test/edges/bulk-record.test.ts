@@ -21,8 +21,11 @@ import {
   ownerIsGone,
   parseRecord,
   pickBorrowedGroup,
+  recoverLinkGroups,
   strandedRecord,
 } from '../../src/transport/bulk-recovery.js';
+import { InvalidArgumentError } from '../../src/transport/invalid-argument.js';
+import type { NetlinkTransport } from '../../src/transport/socket.js';
 
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
 /** What the kernel can hold as an alias: non-empty bytes without NUL. */
@@ -162,5 +165,31 @@ describe('bulk delete records', () => {
         },
       ),
     );
+  });
+
+  it('recoverLinkGroups refuses bad options before anything is sent', async () => {
+    const sent: string[] = [];
+    const untouchable: NetlinkTransport = {
+      ack: () => Promise.reject(sent.push('ack')),
+      reply: () => Promise.reject(sent.push('reply')),
+      dump: () => Promise.reject(sent.push('dump')),
+      close: () => undefined,
+    };
+    const inherited = Object.create({ maxAttempts: 0 }) as object;
+    for (const [opts, field] of [
+      [{ maxAttempts: 0 }, 'maxAttempts'],
+      [{ maxAttempts: 1.5 }, 'maxAttempts'],
+      [{ timeout: -1 }, 'timeout'],
+      [{ signal: 'stop' }, 'signal'],
+      [{ group: 5 }, 'group'],
+      ['all', 'options'],
+    ] as const) {
+      const e = await recoverLinkGroups(untouchable, opts as never).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(InvalidArgumentError);
+      expect((e as InvalidArgumentError).field).toBe(field);
+    }
+    // An inherited property is not an option: nothing to refuse, and the dump is what runs.
+    await expect(recoverLinkGroups(untouchable, inherited)).rejects.toBe(1);
+    expect(sent).toEqual(['dump']);
   });
 });
