@@ -172,12 +172,12 @@ const KEEPALIVE_FIELDS: FieldTable = fieldTable({ interval: later, retries: late
 
 /**
  * The fields of a {@link TunnelSpec}. `tunnelId`, `remote` and `local` are
- * checked further once the kind (the remote's family) is known.
+ * checked right after, once the kind (the remote's family) is known.
  */
 const SPEC_FIELDS: FieldTable = fieldTable({
   tunnelId: later,
-  remote: addressText,
-  local: addressTextOrAuto,
+  remote: later,
+  local: later,
   name: interfaceName,
   link: linkRef,
   ttl: int(0, 255),
@@ -201,6 +201,8 @@ function macTextOrAuto(field: string, v: unknown): string {
 /** The fields of a {@link TunnelPatch}: those of a spec, `link` and `master` also `null`/`0` for none. */
 const PATCH_FIELDS: FieldTable = fieldTable(SPEC_FIELDS, {
   tunnelId: int(0, TUNNEL_ID_MAX.eoip),
+  remote: addressText,
+  local: addressTextOrAuto,
   link: linkRefOrNone,
   master: linkRefOrNone,
   address: macTextOrAuto,
@@ -236,8 +238,8 @@ export function checkTunnelSpec(input: TunnelSpec): CheckedSpec {
   if (spec.local !== undefined && spec.local !== 'auto') {
     local = checkAddress('local', spec.local, remote.family).text;
   } else if (spec.local === 'auto') local = 'auto';
-  // No prototype: an optional field left out reads as undefined even if Object.prototype has it.
-  const out: CheckedSpec = Object.assign(Object.create(null), {
+  // Every field own (undefined when not given): reading one never reaches Object.prototype.
+  const out: CheckedSpec = {
     kind,
     tunnelId: spec.tunnelId,
     remote: remote.text,
@@ -245,13 +247,13 @@ export function checkTunnelSpec(input: TunnelSpec): CheckedSpec {
     ttl: spec.ttl ?? 0,
     tos: spec.tos ?? 0,
     keepalive: spec.keepalive ?? null,
-  });
-  if (spec.name !== undefined) out.name = spec.name;
-  if (spec.link !== undefined) out.link = spec.link;
-  if (spec.mtu !== undefined) out.mtu = spec.mtu;
-  if (spec.address !== undefined) out.address = spec.address;
-  if (spec.master !== undefined) out.master = spec.master;
-  if (spec.up !== undefined) out.up = spec.up;
+    name: spec.name,
+    link: spec.link,
+    mtu: spec.mtu,
+    address: spec.address,
+    master: spec.master,
+    up: spec.up,
+  };
   return out;
 }
 
@@ -265,7 +267,21 @@ export function checkTunnelPatch(input: TunnelPatch, kind: TunnelKind): TunnelPa
   const p = checkFields<TunnelPatch & { keepalive?: Keepalive }>('patch', input, PATCH_FIELDS);
   const family = kind === 'eoipv6' ? 6 : 4;
   const keep = `an IPv${family} address (the tunnel is ${kind}; delete and re-create it to change family)`;
-  const out: TunnelPatch = Object.create(null);
+  // Every field own (undefined when not given): reading one never reaches Object.prototype.
+  const out: TunnelPatch = {
+    name: undefined,
+    tunnelId: undefined,
+    local: undefined,
+    remote: undefined,
+    link: undefined,
+    ttl: undefined,
+    tos: undefined,
+    keepalive: undefined,
+    mtu: undefined,
+    address: undefined,
+    master: undefined,
+    up: undefined,
+  };
   if (p.name !== undefined) out.name = p.name;
   if (p.tunnelId !== undefined) out.tunnelId = checkInt('tunnelId', p.tunnelId, 0, TUNNEL_ID_MAX[kind]);
   if (p.remote !== undefined) {

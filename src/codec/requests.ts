@@ -51,13 +51,32 @@ export function buildMessage(
   return w.finish();
 }
 
+/** The own property `key` of `o`, never an inherited one. */
+function own<T extends object, K extends keyof T>(o: T, key: K): T[K] | undefined {
+  return Object.hasOwn(o, key) ? o[key] : undefined;
+}
+
 /**
- * The own enumerable fields of `body` in an object without a prototype: a
- * field inherited from a prototype (or polluted into `Object.prototype`)
- * never reaches the request.
+ * Every field of `body` as an own property (undefined when `body` has no own
+ * one): a field inherited from a prototype (or polluted into
+ * `Object.prototype`) never reaches the request.
  */
-function ownFields<T extends object>(body: T): T {
-  return Object.assign(Object.create(null) as T, body);
+function ownBody(b: LinkRequestBody): LinkRequestBody {
+  return {
+    index: own(b, 'index'),
+    name: own(b, 'name'),
+    kind: own(b, 'kind'),
+    infoData: own(b, 'infoData'),
+    mtu: own(b, 'mtu'),
+    address: own(b, 'address'),
+    master: own(b, 'master'),
+    link: own(b, 'link'),
+    up: own(b, 'up'),
+    netnsFd: own(b, 'netnsFd'),
+    targetNsid: own(b, 'targetNsid'),
+    extMask: own(b, 'extMask'),
+    extra: own(b, 'extra'),
+  };
 }
 
 /**
@@ -69,8 +88,8 @@ function ownFields<T extends object>(body: T): T {
  * @throws {@link NetlinkEncodeError} when a field is longer than its attribute's length field holds
  */
 export function buildNewLinkRequest(seq: number, flags: number, body: LinkRequestBody): Uint8Array {
-  const own = ownFields(body);
-  return buildMessage(RTM_NEWLINK, flags, seq, (w) => encodeLinkBody(w, own));
+  const fields = ownBody(body);
+  return buildMessage(RTM_NEWLINK, flags, seq, (w) => encodeLinkBody(w, fields));
 }
 
 export type { TunnelLinkExtras };
@@ -181,7 +200,10 @@ function buildNewLinkLike(
   link: LinkSelector,
   opts: { targetNsid?: number; extMask?: number },
 ): Uint8Array {
-  const body: LinkRequestBody = ownFields(opts);
+  const body: LinkRequestBody = ownBody({
+    targetNsid: own(opts, 'targetNsid'),
+    extMask: own(opts, 'extMask'),
+  });
   const index = Object.hasOwn(link, 'index') ? link.index : undefined;
   if (index !== undefined) body.index = index;
   else body.name = (link as ByName).name;
@@ -208,8 +230,13 @@ export interface DumpLinksOptions {
  * @throws {@link NetlinkEncodeError} when `kind` is longer than an attribute's length field holds
  */
 export function buildDumpLinksRequest(seq: number, opts: DumpLinksOptions = {}): Uint8Array {
-  const body: LinkRequestBody = Object.create(null);
-  opts = ownFields(opts);
+  const body = ownBody({}); // every field own and undefined until set
+  opts = {
+    kind: own(opts, 'kind'),
+    master: own(opts, 'master'),
+    extMask: own(opts, 'extMask'),
+    targetNsid: own(opts, 'targetNsid'),
+  };
   if (opts.kind !== undefined) body.kind = opts.kind;
   if (opts.master !== undefined) body.master = opts.master;
   if (opts.extMask !== undefined) body.extMask = opts.extMask;

@@ -22,8 +22,13 @@ export type FieldTable = Readonly<Record<string, Check>>;
 
 /** A {@link FieldTable} from a literal: frozen, without a prototype, so no built-in name is a key. */
 export function fieldTable(...parts: Record<string, Check>[]): FieldTable {
-  return Object.freeze(Object.assign(Object.create(null) as Record<string, Check>, ...parts));
+  const table = Object.freeze(Object.assign(Object.create(null) as Record<string, Check>, ...parts));
+  TABLE_KEYS.set(table, Object.keys(table));
+  return table;
 }
+
+/** Each table's keys, in order (the result objects of a table all get them, in this order). */
+const TABLE_KEYS = new WeakMap<FieldTable, readonly string[]>();
 
 /** An empty result shared by every call without options (never written to). */
 const NO_FIELDS: Readonly<Record<string, unknown>> = Object.freeze(Object.create(null));
@@ -31,8 +36,10 @@ const NO_FIELDS: Readonly<Record<string, unknown>> = Object.freeze(Object.create
 /**
  * Check an input object against `table`: it must be a non-array object, its
  * own enumerable keys must all be in the table, and each value other than
- * `undefined` must pass its key's checker. Returns a new null-prototype
- * object with the checked values (inherited properties never reach it).
+ * `undefined` must pass its key's checker. Returns a new object holding
+ * every key of the table as an own property: the checked value, or
+ * `undefined` when not given (inherited properties never reach it, and
+ * reading a key never reaches a prototype).
  * `undefined` is an empty object when `optional`.
  *
  * @param what how the object is named in errors (`options`, `spec`, …)
@@ -50,7 +57,11 @@ export function checkFields<T extends object>(
   }
   const keys = Object.keys(input);
   if (keys.length === 0) return NO_FIELDS as T;
-  const out: Record<string, unknown> = Object.create(null);
+  // Every key of the table is an own property of the result (undefined when not
+  // given): reading one never reaches Object.prototype, and every result of a
+  // table has one shape (an object without a prototype would be a slow dictionary).
+  const out: Record<string, unknown> = {};
+  for (const key of TABLE_KEYS.get(table) ?? Object.keys(table)) out[key] = undefined;
   for (const key of keys) {
     const check = table[key];
     const value = (input as Record<string, unknown>)[key];
@@ -158,6 +169,15 @@ function isKernelSpace(b: number): boolean {
   return (b >= 9 && b <= 13) || b === 32 || b === 0xa0;
 }
 
+/** Visible ASCII without '/' and ':', not '.' or '..': the common case, decided without encoding. */
+function isPlainAsciiName(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c <= 0x20 || c >= 0x7f || c === 0x2f || c === 0x3a) return false;
+  }
+  return v !== '.' && v !== '..';
+}
+
 const NAME_ALLOWED = `1..${IFNAMSIZ_MAX} bytes without NUL, '/', ':' or whitespace, not '.' or '..'`;
 
 /**
@@ -167,9 +187,11 @@ const NAME_ALLOWED = `1..${IFNAMSIZ_MAX} bytes without NUL, '/', ':' or whitespa
  * characters such as 'à'), and not '.' or '..'.
  */
 export function checkInterfaceName(field: string, v: unknown): string {
-  if (typeof v !== 'string' || v.length === 0 || v.length > IFNAMSIZ_MAX || !isWellFormed(v)) {
+  if (typeof v !== 'string' || v.length === 0 || v.length > IFNAMSIZ_MAX) {
     throw new InvalidArgumentError(field, v, NAME_ALLOWED);
   }
+  if (isPlainAsciiName(v)) return v;
+  if (!isWellFormed(v)) throw new InvalidArgumentError(field, v, NAME_ALLOWED);
   const bytes = Buffer.from(v, 'utf8');
   if (bytes.byteLength > IFNAMSIZ_MAX || v === '.' || v === '..') {
     throw new InvalidArgumentError(field, v, NAME_ALLOWED);
