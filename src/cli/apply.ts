@@ -13,6 +13,7 @@ import type {
   DesiredTunnel,
   ParseApplyFileOptions,
 } from '../api/apply.js';
+import { printableName } from '../api/apply-file.js';
 import { describeFailure, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, oneLine } from './failure.js';
 import type { ApplyCommand } from './grammar.js';
 import { toJsonText } from './output.js';
@@ -142,7 +143,8 @@ function fileErrorLine(e: unknown, where: string, kind: ApplyFileFormat): string
 /** Run `eoip apply` and return the exit status. */
 export async function runApply(cmd: ApplyCommand, io: CliIo, deps: ApplyDeps = {}): Promise<number> {
   const g = cmd.global;
-  const where = cmd.file === '-' ? 'standard input' : cmd.file;
+  // The file as messages name it: control characters escaped, a very long name cut.
+  const where = cmd.file === '-' ? 'standard input' : printableName(cmd.file);
   const kind = fileFormat(cmd.file);
   let text: string;
   try {
