@@ -7,8 +7,11 @@
  *                                              (the package's `install` script)
  *   node scripts/build-native.mjs --prebuild [target...]
  *       prebuilds/<target>/eoip_netlink.node with the C compiler directly (one C
- *       file, Node-API only: no node-gyp needed). Targets: linux-x64 (default),
- *       linux-x64-musl (musl-gcc), linux-arm64 (aarch64-linux-gnu-gcc).
+ *       file, Node-API only: no node-gyp needed). Targets: linux-x64 (gcc),
+ *       linux-x64-musl (musl-gcc, Debian musl-tools), linux-arm64
+ *       (aarch64-linux-gnu-gcc, Debian gcc-aarch64-linux-gnu). Without targets:
+ *       linux-x64 and every other one whose compiler is installed (the
+ *       package's `prepack` script).
  *   node scripts/build-native.mjs --sanitize=address  build-asan/eoip_netlink.node, for scripts/asan-test.sh
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -37,6 +40,16 @@ const TARGETS = {
   'linux-x64-musl': { cc: 'musl-gcc', flags: [] },
   'linux-arm64': { cc: 'aarch64-linux-gnu-gcc', flags: [] },
 };
+
+/** linux-x64, and the other targets whose compiler is on PATH (each skipped one is named). */
+function availableTargets() {
+  return Object.keys(TARGETS).filter((t) => {
+    const found =
+      t === 'linux-x64' || spawnSync(TARGETS[t].cc, ['--version'], { stdio: 'ignore' }).status === 0;
+    if (!found) console.error(`skipping ${t}: no ${TARGETS[t].cc} on PATH`);
+    return found;
+  });
+}
 
 /** True when `file` loads as a Node-API module in this Node. */
 function loads(file) {
@@ -118,7 +131,7 @@ function sanitized(kind) {
 const args = process.argv.slice(2);
 if (args[0] === '--prebuild') {
   const targets = args.slice(1);
-  for (const t of targets.length > 0 ? targets : ['linux-x64']) prebuild(t);
+  for (const t of targets.length > 0 ? targets : availableTargets()) prebuild(t);
 } else if (args[0]?.startsWith('--sanitize=')) {
   sanitized(args[0].slice('--sanitize='.length));
 } else if (args[0] === '--if-needed' && bundledCandidates().some(loads)) {

@@ -9,7 +9,7 @@
  * twice: a view the caller keeps (a decoded message holds views into its
  * datagram) stays valid, and no memory is allocated per datagram.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Errno, errnoName } from '../codec/errno.js';
@@ -87,8 +87,20 @@ let binding: Binding | undefined;
 /** The platform directory of the prebuilt binaries, e.g. `linux-x64` and, for musl, `linux-x64-musl`. */
 function prebuildDirs(): string[] {
   const base = `${process.platform}-${process.arch}`;
-  // Unknown libc: try glibc first; a glibc build fails to load on musl, and then the musl one is tried.
-  return [base, `${base}-musl`];
+  // musl's loader may accept a glibc build too: a musl process prefers its own.
+  return runsOnMusl() ? [`${base}-musl`, base] : [base, `${base}-musl`];
+}
+
+/** True when this process is linked against musl (its loader is mapped), e.g. Node on Alpine. */
+export function runsOnMusl(maps?: string): boolean {
+  if (maps === undefined) {
+    try {
+      maps = readFileSync('/proc/self/maps', 'latin1');
+    } catch {
+      return false;
+    }
+  }
+  return /\/ld-musl-[^/\s]*\.so|\/libc\.musl-[^/\s]*\.so/.test(maps);
 }
 
 /**

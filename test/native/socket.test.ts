@@ -29,7 +29,7 @@ async function dumpNames(sock: NativeNetlinkSocket): Promise<string[]> {
   sock.on('message', (d) => {
     forEachMessage(d, (h, start, end) => {
       if (h.type === NLMSG_DONE) done = true;
-      else if (h.type === RTM_NEWLINK) names.push(decodeLinkMessage(d.subarray(start, end)).name);
+      else if (h.type === RTM_NEWLINK) names.push(decodeLinkMessage(d.subarray(start, end)).name ?? '');
     });
   });
   sock.send(buildDumpLinksRequest(1, {}));
