@@ -172,6 +172,48 @@ function spyDumps(): { readonly longestInterruptedRun: number; restore: () => vo
   };
 }
 
+describe.skipIf(!canUseKernel)('a watcher too busy to take its notifications', () => {
+  it('gets a loss and a resync instead of a reader that buffers without bound', async () => {
+    batch([`link add ${prefix}a0 group ${GROUP} type veth peer name ${prefix}b0`]);
+    // A backlog of 50 notifications at most in the reader (the default is 20,000).
+    process.env['EOIP_EVENTS_BACKLOG'] = '50';
+    const ac = new AbortController();
+    let it: ReturnType<typeof watchLinks>;
+    try {
+      it = watchLinks({ kind: 'veth', signal: ac.signal, initial: true });
+    } finally {
+      delete process.env['EOIP_EVENTS_BACKLOG'];
+    }
+    try {
+      expect((await next(it))?.type).toBe('added');
+      expect((await next(it))?.type).toBe('added');
+      // This process is blocked while 300 pairs appear: the reader reads them all (its socket
+      // buffer is large) but cannot hand them over.
+      const pairs = 300;
+      batch(
+        Array.from(
+          { length: pairs },
+          (_, i) => `link add ${prefix}a${i + 1} group ${GROUP} type veth peer name ${prefix}b${i + 1}`,
+        ),
+      );
+      let added = 0;
+      for (;;) {
+        const ev = await next(it);
+        expect(ev).toBeDefined();
+        if (ev!.type === 'added') added++;
+        if (ev!.type !== 'resync') continue;
+        expect(ev!.tunnels).toHaveLength((pairs + 1) * 2);
+        break;
+      }
+      // Every link was reported once: some as they came, the rest by the resync.
+      expect(added).toBe(pairs * 2);
+    } finally {
+      ac.abort();
+    }
+    expect(await readerGone()).toBe(true);
+  }, 60_000);
+});
+
 describe('retry policy (injected transport)', () => {
   /** A watcher over a transport whose dumps fail `failures` times with `error`, then list nothing. */
   function flaky(failures: number, error: () => Error, signal?: AbortSignal) {
