@@ -516,6 +516,19 @@ describe('hostile values in specs and patches are refused before any lookup or s
     }
   });
 
+  it('an apply list is checked before the namespace is opened, and reads own properties only', async () => {
+    const bad = [{ name: 'e_x', tunnelId: 7n, remote: '198.51.100.2' }];
+    expectRefused(
+      await outcome(() => applyTunnels(any(bad), { netns: 'nsx' })),
+      'tunnels[0].tunnelId',
+      transport,
+    );
+    const inherited = Object.assign(Object.create({ mtu: 9000, up: false }), desired[0]);
+    const r = await applyTunnelsWith(clientOn(transport), [inherited], { dryRun: true });
+    expect(r.steps.flatMap((step) => (step.diffs ?? []).map((d) => d.field))).not.toContain('mtu');
+    expect(r.steps.flatMap((step) => (step.diffs ?? []).map((d) => d.field))).not.toContain('up');
+  });
+
   it('messages show NaN and Infinity as such, and no built-in name', async () => {
     const nan = (await outcome(() =>
       clientOn(transport).createTunnel({ ...spec, ttl: Number.NaN }),
