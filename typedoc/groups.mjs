@@ -62,6 +62,7 @@ export const API_GROUPS = [
       'LinkMessage',
       'LinkInfo',
       'DEFAULT_TIMEOUT',
+      'DumpOptions',
       'DumpSummary',
       'DumpVisitor',
       'NetlinkSocket',
