@@ -735,7 +735,6 @@ type FileFail = (
  *   with the line and column where it is
  * @throws InvalidArgumentError for a `format` other than 'json'/'yaml', text
  *   that is not a string, or options that are not `{ file?: string }`
- * @throws {@link InvalidArgumentError} when `format` is not `json` or `yaml`, or `text` is not a string
  *
  * @example
  * ```ts
