@@ -1,7 +1,7 @@
 /**
  * What makes a bulk delete crash-safe. Before a link is moved into a borrowed
  * group, the same RTM_NEWLINK writes a record into its alias (IFLA_IFALIAS):
- * who moved it (pid namespace, pid, process start time, run number), its
+ * who moved it (pid namespace, pid, process start time, thread, run), its
  * original group and its original alias. The record lives in the kernel, on
  * the link itself, so a killed process or a full disk cannot lose it. A link
  * in a borrowed group (0xEE000000–0xEEFFFFFF) whose record names a run that
@@ -325,7 +325,7 @@ export interface RecoveredLink {
 }
 
 /**
- * Put back every link that a killed bulk delete ({@link deleteLinks},
+ * Put back every link that a killed bulk delete (`deleteLinks`,
  * `deleteTunnels`, `eoip del` with several names) left in its borrowed
  * group: each gets its own group and alias again, exactly as before that
  * call, and nothing else changes; deleting them again then works as usual.
