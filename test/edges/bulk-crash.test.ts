@@ -209,4 +209,26 @@ describe.skipIf(!canUseKernel)('a bulk delete killed at any moment', () => {
       );
     });
   }
+
+  it('a repair killed halfway is finished by the next one', { timeout: 120_000 }, async () => {
+    const set = await makeLinks(sock, 'h');
+    const before = await pictures(sock, set.names);
+    const first = startChild({ names: set.names, points: [{ type: 16, n: 150, action: 'kill-answered' }] });
+    expect((await first.exited).signal).toBe('SIGKILL');
+    // A second run, asked for two other links, dies while putting the first one's links back.
+    const others = makeBridges('o', 2);
+    const second = startChild({ names: others, points: [{ type: 16, n: 50, action: 'kill-answered' }] });
+    expect((await second.exited).signal).toBe('SIGKILL');
+    const halfway = await pictures(sock, set.names);
+    const unchanged = [...halfway].filter(([n, p]) => JSON.stringify(p) === JSON.stringify(before.get(n)));
+    expect(unchanged.length).toBeLessThan(300);
+    await recoverLinkGroups(sock);
+    expect(await pictures(sock, set.names)).toEqual(before);
+    const again = await deleteLinks(
+      sock,
+      [...set.names, ...others].map((name) => ({ name })),
+    );
+    expect(again.filter((r) => r.status === 'rejected')).toEqual([]);
+    expect(present([...set.names, ...others])).toEqual([]);
+  });
 });
