@@ -16,6 +16,7 @@ import {
 } from '../codec/requests.js';
 import type { LinkMessage, Tunnel, TunnelKind, TunnelParams } from '../codec/types.js';
 import { deleteLinks } from '../transport/bulk-delete.js';
+import { checkTransport } from '../transport/check.js';
 import { asKernelError, dumpLinks, dumpLinksOfKinds } from '../transport/dump.js';
 import { deleteLink, getLink } from '../transport/links.js';
 import { type NetnsHandle, openNetns } from '../transport/netns.js';
@@ -147,6 +148,7 @@ export class EoipClient {
    * @throws {@link InvalidArgumentError} for a bad or unknown option
    */
   static withTransport(transport: NetlinkTransport, opts: { timeout?: number } = {}): EoipClient {
+    checkTransport('transport', transport);
     opts = checkOptions(opts, TRANSPORT_CLIENT_OPTIONS);
     return new EoipClient(transport, undefined, opts.timeout);
   }

@@ -28,7 +28,7 @@ import {
   restoreStranded,
   summarizeLinks,
 } from './bulk-recovery.js';
-import { checkFields, checkLinkSelectors, DELETE_LINKS_OPTIONS } from './check.js';
+import { checkFields, checkLinkSelectors, checkTransport, DELETE_LINKS_OPTIONS } from './check.js';
 import { asKernelError } from './dump.js';
 import type { LinkOptions } from './links.js';
 import { NetlinkErrorAnswer, type NetlinkTransport, type RequestOptions } from './socket.js';
@@ -118,6 +118,7 @@ export async function deleteLinks(
   opts: DeleteLinksOptions = {},
 ): Promise<PromiseSettledResult<void>[]> {
   // Every selector and option is checked before anything is read or sent.
+  checkTransport('sock', sock);
   selectors = checkLinkSelectors<LinkSelector>('selectors', selectors);
   opts = checkFields<DeleteLinksOptions>('options', opts, DELETE_LINKS_OPTIONS, { optional: true });
   const results: PromiseSettledResult<void>[] = new Array(selectors.length);

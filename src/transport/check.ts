@@ -13,6 +13,7 @@
 import { parseMac } from '../codec/addresses.js';
 import { IFNAMSIZ_MAX } from '../codec/constants.js';
 import { InvalidArgumentError } from './invalid-argument.js';
+import type { NetlinkTransport } from './socket.js';
 
 /** Checks one value; returns the value to use or throws InvalidArgumentError naming `field`. */
 export type Check<T = unknown> = (field: string, value: unknown) => T;
@@ -272,6 +273,22 @@ export const netnsRef: Check<string | number> = (field, v) => {
   }
   return v;
 };
+
+/** A transport: a NetlinkSocket, or an object with `ack`, `reply`, `dump` and `close` methods. */
+export function checkTransport(field: string, v: unknown): NetlinkTransport {
+  const t = v as Partial<Record<keyof NetlinkTransport, unknown>> | null;
+  if (
+    t === null ||
+    typeof t !== 'object' ||
+    typeof t.ack !== 'function' ||
+    typeof t.reply !== 'function' ||
+    typeof t.dump !== 'function' ||
+    typeof t.close !== 'function'
+  ) {
+    throw new InvalidArgumentError(field, v, 'a NetlinkTransport (ack, reply, dump and close methods)');
+  }
+  return v as NetlinkTransport;
+}
 
 // --- tables of the transport's options -------------------------------------------
 

@@ -19,7 +19,14 @@ import {
   type LinkSelector,
 } from '../codec/requests.js';
 import type { LinkMessage } from '../codec/types.js';
-import { checkFields, checkLinkSelector, GET_LINK_OPTIONS, LINK_BODY, LINK_OPTIONS } from './check.js';
+import {
+  checkFields,
+  checkLinkSelector,
+  checkTransport,
+  GET_LINK_OPTIONS,
+  LINK_BODY,
+  LINK_OPTIONS,
+} from './check.js';
 import { asKernelError } from './dump.js';
 import { InvalidArgumentError } from './invalid-argument.js';
 import type { NetlinkTransport, RequestOptions } from './socket.js';
@@ -77,6 +84,7 @@ export async function getLink(
   sel: LinkSelector,
   opts: LinkOptions & { stats?: boolean } = {},
 ): Promise<LinkMessage | undefined> {
+  checkTransport('sock', sock);
   sel = checkLinkSelector<LinkSelector>('selector', sel);
   opts = checkOptions(opts, GET_LINK_OPTIONS);
   try {
@@ -119,6 +127,7 @@ export async function createLink(
   body: LinkRequestBody,
   opts: LinkOptions = {},
 ): Promise<void> {
+  checkTransport('sock', sock);
   body = checkBody(body);
   opts = checkOptions(opts, LINK_OPTIONS);
   const b = opts.targetNsid !== undefined ? Object.assign({}, body, { targetNsid: opts.targetNsid }) : body;
@@ -155,6 +164,7 @@ export async function changeLink(
   body: LinkRequestBody,
   opts: LinkOptions = {},
 ): Promise<void> {
+  checkTransport('sock', sock);
   body = checkBody(body);
   opts = checkOptions(opts, LINK_OPTIONS);
   if (body.index === undefined && body.name === undefined) {
@@ -190,6 +200,7 @@ export async function deleteLink(
   sel: LinkSelector,
   opts: LinkOptions = {},
 ): Promise<void> {
+  checkTransport('sock', sock);
   sel = checkLinkSelector<LinkSelector>('selector', sel);
   opts = checkOptions(opts, LINK_OPTIONS);
   try {

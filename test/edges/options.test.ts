@@ -597,6 +597,24 @@ describe('other exported functions check their input', () => {
     expect(deriveTunnelMac('eoipv6', 4095, 'fd00::1')).toMatch(/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/);
   });
 
+  it('the transport given to the generic link functions and withTransport is checked', async () => {
+    for (const sock of [null, {}, { ack: 1 }, 'socket']) {
+      const cases: Array<[string, () => unknown]> = [
+        ['sock', () => createLink(any(sock), { name: 'br1', kind: 'bridge' })],
+        ['sock', () => changeLink(any(sock), { index: 1, mtu: 1400 })],
+        ['sock', () => getLink(any(sock), { index: 1 })],
+        ['sock', () => deleteLink(any(sock), { index: 1 })],
+        ['sock', () => deleteLinks(any(sock), [{ index: 1 }])],
+        ['transport', () => EoipClient.withTransport(any(sock))],
+      ];
+      for (const [field, run] of cases) {
+        const e = await outcome(run);
+        expect(e).toBeInstanceOf(InvalidArgumentError);
+        expect((e as InvalidArgumentError).field).toBe(field);
+      }
+    }
+  });
+
   it('probeKind refuses a kind other than eoip/eoipv6 before sending', async () => {
     const e = await outcome(() => probeKind(clientOn(transport), any('bridge')));
     expect(e).toBeInstanceOf(InvalidArgumentError);
