@@ -39,8 +39,9 @@ export interface WatchResync<T> {
    * Reads of the full state this resync took: 1 when the first succeeded.
    * More when a storm of changes kept interrupting the read
    * (DumpInterruptedError) or the kernel was busy; the watcher waits a
-   * little longer before each new read (see the watching guide). Always
-   * set by the watcher.
+   * little longer before each new read (see the watching guide). 0 when
+   * nothing was read: events waiting to be taken were too many and were
+   * merged into the differences before this event. Always set by the watcher.
    */
   attempts?: number;
 }
@@ -83,6 +84,11 @@ const RETRY_MAX_DELAY = 5000;
  * not memory.
  */
 const MAX_BUFFERED_EVENTS = 10_000;
+/**
+ * Most events waiting for the consumer. Past it they are merged: the
+ * consumer gets the differences from what it last saw, then a `resync`.
+ */
+const MAX_QUEUED_EVENTS = 10_000;
 /** errno values after which the same read can succeed: EINTR, EAGAIN, EBUSY, ENOBUFS. */
 const PASSING_ERRNOS = new Set([4, 11, 16, 105]);
 
@@ -340,6 +346,10 @@ export function createWatcher<T extends { index: number }>(
   type Ev = WatchChange<T> | WatchResync<T>;
   const state = new Map<number, T>();
   const queue: Ev[] = [];
+  /** Every item as the consumer last saw it (through the events it took). */
+  const delivered = new Map<number, T>();
+  /** Events were dropped from a full queue: the consumer gets the differences next. */
+  let behind = false;
   let waiter: ((r: IteratorResult<Ev>) => void) | undefined;
   let failure: unknown;
   let done = false;
@@ -357,13 +367,47 @@ export function createWatcher<T extends { index: number }>(
   /** Wakes a wait between two reads early (on finish). */
   let wake: (() => void) | undefined;
 
+  /** Hand `ev` to the consumer: what it knows changes accordingly. */
+  const deliver = (ev: Ev): IteratorResult<Ev> => {
+    if (ev.type === 'resync') {
+      delivered.clear();
+      for (const item of ev.tunnels) delivered.set(item.index, item);
+    } else if (ev.type === 'removed') delivered.delete(ev.tunnel.index);
+    else delivered.set(ev.tunnel.index, ev.tunnel);
+    return { value: ev, done: false };
+  };
+
   const emit = (ev: Ev) => {
-    if (done) return;
+    if (done || behind) return;
     if (waiter) {
       const w = waiter;
       waiter = undefined;
-      w({ value: ev, done: false });
-    } else queue.push(ev);
+      w(deliver(ev));
+    } else if (queue.length < MAX_QUEUED_EVENTS) queue.push(ev);
+    else {
+      // A consumer this far behind gets the differences instead (catchUp).
+      queue.length = 0;
+      behind = true;
+    }
+  };
+
+  /** Queue the differences between what the consumer saw and the state now, then a `resync`. */
+  const catchUp = () => {
+    behind = false;
+    for (const [index, item] of delivered) {
+      if (!state.has(index)) queue.push({ type: 'removed', tunnel: item });
+    }
+    for (const [index, item] of state) {
+      const prev = delivered.get(index);
+      if (prev === undefined) queue.push({ type: 'added', tunnel: item });
+      else if (prev !== item && !spec.same(prev, item))
+        queue.push({ type: 'changed', tunnel: item, previous: prev });
+    }
+    queue.push({
+      type: 'resync',
+      tunnels: [...state.values()].sort((a, b) => a.index - b.index),
+      attempts: 0,
+    });
   };
 
   const update = (item: T) => {
@@ -525,7 +569,9 @@ export function createWatcher<T extends { index: number }>(
           if (done) return;
           for (const item of items) {
             state.set(item.index, item);
+            // Without `initial`, what exists at the start is what later differences count from.
             if (spec.initial) emit({ type: 'added', tunnel: item });
+            else delivered.set(item.index, item);
           }
           ready = true;
           applyHeld();
@@ -538,8 +584,9 @@ export function createWatcher<T extends { index: number }>(
 
   const iterator: AsyncIterableIterator<Ev> = {
     next(): Promise<IteratorResult<Ev>> {
+      if (behind && !done) catchUp();
       const ev = queue.shift();
-      if (ev) return Promise.resolve({ value: ev, done: false });
+      if (ev) return Promise.resolve(deliver(ev));
       if (done) {
         if (failure !== undefined) {
           const f = failure;

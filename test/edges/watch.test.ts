@@ -64,6 +64,11 @@ function batch(lines: string[]): void {
   execFileSync('ip', ['-batch', '-'], { input: `${lines.join('\n')}\n` });
 }
 
+/** The parts of a watcher's events the injected-transport tests read. */
+type TunnelEventLike =
+  | { type: 'added' | 'changed' | 'removed'; tunnel: { index: number; mtu: number } }
+  | { type: 'resync'; tunnels: unknown[]; attempts?: number };
+
 /** Next event, or undefined when the iteration ended. */
 async function next<T>(it: AsyncIterator<T>): Promise<T | undefined> {
   const r = await it.next();
@@ -239,7 +244,7 @@ describe('retry policy (injected transport)', () => {
     const it = createWatcher<LinkMessage>({
       kinds: ['veth'],
       project: (m) => m,
-      same: () => true,
+      same: (a, b) => a.mtu === b.mtu,
       signal: signal ?? ac.signal,
       subscribe: (s) => {
         sub = s;
@@ -251,6 +256,7 @@ describe('retry policy (injected transport)', () => {
       ac,
       transport,
       dumps: () => dumps,
+      push: (m: LinkMessage) => sub!.onLink(m),
       lose: () => sub!.onLost(Object.assign(new Error('lost'), { errno: 105 }) as never),
     };
   }
@@ -304,6 +310,44 @@ describe('retry policy (injected transport)', () => {
     expect(w.dumps()).toBe(1);
     expect(w.transport.isClosed).toBe(true);
     expect(await w.it.next()).toEqual({ value: undefined, done: true });
+  });
+
+  it('a consumer that falls behind gets merged differences, not an ever-growing queue', async () => {
+    const w = flaky(0, () => new Error('unused'));
+    await new Promise((r) => setTimeout(r, 10));
+    const link = (index: number, mtu: number, type = 16) =>
+      ({ index, mtu, name: `l${index}`, messageType: type }) as unknown as LinkMessage;
+    // 25,000 notifications, none taken: 100 links appear, change 249 times each, 10 go away.
+    for (let round = 0; round < 250; round++) {
+      for (let i = 0; i < 100; i++) w.push(link(i, 1000 + round));
+    }
+    for (let i = 90; i < 100; i++) w.push(link(i, 1249, 17));
+    const seen = new Map<number, number>();
+    let taken = 0;
+    let resync: Extract<TunnelEventLike, { type: 'resync' }> | undefined;
+    while (!resync) {
+      const ev = (await next(w.it)) as TunnelEventLike;
+      taken++;
+      if (ev.type === 'resync') resync = ev;
+      else if (ev.type === 'removed') seen.delete(ev.tunnel.index);
+      else seen.set(ev.tunnel.index, ev.tunnel.mtu);
+    }
+    // At most the queue's bound, then the differences (one per link at most) and the resync.
+    expect(taken).toBeLessThanOrEqual(10_000 + 100 + 1);
+    expect(resync).toMatchObject({ attempts: 0 });
+    expect(resync.tunnels).toHaveLength(90);
+    // What the consumer saw adds up to the state.
+    expect([...seen.entries()].sort((a, b) => a[0] - b[0])).toEqual(
+      Array.from({ length: 90 }, (_, i) => [i, 1249]),
+    );
+    // And it goes on: later events come one by one again.
+    w.push(link(5, 1500));
+    expect(await next(w.it)).toMatchObject({
+      type: 'changed',
+      tunnel: { index: 5, mtu: 1500 },
+      previous: { mtu: 1249 },
+    });
+    w.ac.abort();
   });
 
   it('watchers sharing one signal: one listener, no MaxListenersExceededWarning, all end on abort', async () => {
