@@ -324,7 +324,8 @@ export function checkTargets(targets: unknown): LinkRef[] {
   if (!Array.isArray(targets)) {
     throw new InvalidArgumentError('targets', targets, 'an array of names or ifindexes');
   }
-  return targets.map((t, i) => linkRef(`targets[${i}]`, t));
+  // Array.from, not map: a hole of a sparse array is checked (and refused) like any value.
+  return Array.from(targets, (t, i) => linkRef(`targets[${i}]`, t));
 }
 
 // --- options -------------------------------------------------------------------

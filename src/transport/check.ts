@@ -352,5 +352,6 @@ export function checkLinkSelectors<T extends { index?: number; name?: string }>(
   v: unknown,
 ): T[] {
   if (!Array.isArray(v)) throw new InvalidArgumentError(field, v, 'an array of { index } or { name }');
-  return v.map((sel, i) => checkLinkSelector<T>(`${field}[${i}]`, sel, `${field}[${i}].`));
+  // Array.from, not map: a hole of a sparse array is checked (and refused) like any value.
+  return Array.from(v, (sel, i) => checkLinkSelector<T>(`${field}[${i}]`, sel, `${field}[${i}].`));
 }

@@ -615,6 +615,16 @@ describe('other exported functions check their input', () => {
     }
   });
 
+  it('a hole in a list of targets or selectors is refused like any bad value', async () => {
+    // biome-ignore lint/suspicious/noSparseArray: the hole is the point
+    const targets = [, 'e_basic'] as unknown as string[];
+    expectRefused(await outcome(() => oneShot.deleteTunnels(targets)), 'targets[0]', transport);
+    // biome-ignore lint/suspicious/noSparseArray: the hole is the point
+    const selectors = [{ name: 'e_basic' }, ,] as unknown as { name: string }[];
+    selectors.length = 3;
+    expectRefused(await outcome(() => deleteLinks(transport, selectors)), 'selectors[1]', transport);
+  });
+
   it('probeKind refuses a kind other than eoip/eoipv6 before sending', async () => {
     const e = await outcome(() => probeKind(clientOn(transport), any('bridge')));
     expect(e).toBeInstanceOf(InvalidArgumentError);
