@@ -18,11 +18,18 @@ export async function until(done: () => boolean, turns = 200_000): Promise<void>
 /** A socket reading an AF_UNIX datagram pair, and the means to write into it. */
 export interface Feed {
   sock: NativeNetlinkSocket;
+  /** The writing end. */
+  writeFd: number;
   received: Uint8Array[];
   truncated: Array<{ datagram: Uint8Array; length: number }>;
   /** Write datagrams, waiting for them to be read after every few (the peer queue holds 10). */
   send(datagrams: readonly Uint8Array[]): Promise<void>;
   close(): void;
+}
+
+/** Write one datagram into a feed without waiting for it to be read (at most 10 may wait). */
+export function writeDatagram(feed: Feed, datagram: Uint8Array): void {
+  writeSync(feed.writeFd, datagram);
 }
 
 /** Open a {@link Feed}; `datagramSize` as in NativeSocketOptions. */
@@ -37,6 +44,7 @@ export function openFeed(datagramSize = 0): Feed {
   const count = () => received.length + truncated.length;
   return {
     sock,
+    writeFd,
     received,
     truncated,
     async send(datagrams) {

@@ -11,7 +11,7 @@ import { buildNewLinkRequest } from '../../src/codec/requests.js';
 import { getLink } from '../../src/transport/links.js';
 import { NetlinkSocket } from '../../src/transport/socket.js';
 import { canUseKernel } from '../kernel/helpers.js';
-import { openFeed, prng, randomBytes } from './helpers.js';
+import { openFeed, prng, randomBytes, until, writeDatagram } from './helpers.js';
 
 /** Sizes around every boundary of the reader: empty, tiny, the 8 KiB minimum room, the 64 KiB slab, past it. */
 const EDGE_SIZES = [0, 1, 16, 8191, 8192, 8193, 32768, 65535, 65536, 65537, 100_000, 150_000];
@@ -54,6 +54,56 @@ describe('native receive path', () => {
       expect(feed.truncated).toHaveLength(1);
       expect(feed.truncated[0]!.length).toBe(10_000);
       expect(Buffer.from(feed.truncated[0]!.datagram).equals(Buffer.from(big.subarray(0, 4096)))).toBe(true);
+    } finally {
+      feed.close();
+    }
+  });
+
+  it('a socket closed from inside its message listener reads nothing more', async () => {
+    const feed = openFeed();
+    try {
+      const seen: number[] = [];
+      feed.sock.on('message', (d) => {
+        seen.push(d[0]!);
+        feed.sock.close();
+      });
+      const rand = prng(3);
+      // Queued together: all are readable in one wake-up, and the first read closes the socket.
+      for (let i = 0; i < 5; i++) writeDatagram(feed, Uint8Array.of(i + 1, ...randomBytes(rand, 10)));
+      await until(() => feed.sock.isClosed);
+      for (let i = 0; i < 100; i++) await new Promise((r) => setImmediate(r));
+      expect(seen).toEqual([1]);
+      expect(feed.received.map((d) => d[0])).toEqual([1]);
+    } finally {
+      feed.close();
+    }
+  });
+
+  it('a worker ended with its socket open does not take the process down', async () => {
+    const { Worker } = await import('node:worker_threads');
+    const url = new URL('../../src/transport/native.ts', import.meta.url).href;
+    const code = `
+      const { parentPort } = require('node:worker_threads');
+      import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(url)}); }).then(({ NativeNetlinkSocket, nativeSocketPair }) => {
+        const [a] = nativeSocketPair();
+        const sock = NativeNetlinkSocket.adopt(a);
+        sock.on('message', () => {});
+        parentPort.postMessage(sock.isClosed ? 'closed' : 'open');
+        setInterval(() => {}, 1000);
+      });`;
+    const worker = new Worker(code, { eval: true });
+    const state = await new Promise((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    expect(state).toBe('open');
+    // Terminated while its socket is polled: the binding's cleanup hook closes it.
+    expect(await worker.terminate()).toBe(1);
+    // This process and its own sockets carry on.
+    const feed = openFeed();
+    try {
+      await feed.send([Uint8Array.of(9, 8, 7)]);
+      expect([...feed.received[0]!]).toEqual([9, 8, 7]);
     } finally {
       feed.close();
     }
