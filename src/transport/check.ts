@@ -53,10 +53,7 @@ export function checkFields<T extends object>(
   { optional = false, prefix = '' }: { optional?: boolean; prefix?: string } = {},
 ): T {
   if (input === undefined && optional) return NO_FIELDS as T;
-  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-    throw new InvalidArgumentError(what, input, `an object with: ${listOf(table)}`);
-  }
-  const keys = Object.keys(input);
+  const keys = ownKeys(what, input, table);
   if (keys.length === 0) return NO_FIELDS as T;
   // Every key of the table is an own property of the result (undefined when not
   // given): reading one never reaches Object.prototype, and every result of a
@@ -65,13 +62,34 @@ export function checkFields<T extends object>(
   for (const key of TABLE_KEYS.get(table) ?? Object.keys(table)) out[key] = undefined;
   for (const key of keys) {
     const check = table[key];
-    const value = (input as Record<string, unknown>)[key];
+    const value = readOwn(`${prefix}${key}`, input as Record<string, unknown>, key);
     if (check === undefined) {
       throw new InvalidArgumentError(`${prefix}${key}`, value, `a known field of ${what}: ${listOf(table)}`);
     }
     if (value !== undefined) out[key] = check(`${prefix}${key}`, value);
   }
   return out as T;
+}
+
+/** The own enumerable keys of an input object; anything else (or a proxy that throws) is refused. */
+function ownKeys(what: string, input: unknown, table: FieldTable): string[] {
+  const allowed = `an object with: ${listOf(table)}`;
+  if (input === null || typeof input !== 'object') throw new InvalidArgumentError(what, input, allowed);
+  try {
+    if (!Array.isArray(input)) return Object.keys(input);
+  } catch {
+    // A proxy whose traps throw: no keys can be read.
+  }
+  throw new InvalidArgumentError(what, input, allowed);
+}
+
+/** `input[key]`, read once; a getter (or proxy trap) that throws is refused as the field's value. */
+function readOwn(field: string, input: Record<string, unknown>, key: string): unknown {
+  try {
+    return input[key];
+  } catch {
+    throw new InvalidArgumentError(field, undefined, 'a value that can be read (its getter threw)');
+  }
 }
 
 /** The keys of a table as a sentence: `a, b and c`. */

@@ -615,6 +615,26 @@ describe('other exported functions check their input', () => {
     }
   });
 
+  it('getters and proxies that throw are refused, not let through', async () => {
+    const getter = Object.defineProperty({ ...spec }, 'ttl', {
+      enumerable: true,
+      get() {
+        throw new Error('boom');
+      },
+    });
+    expectRefused(await outcome(() => clientOn(transport).createTunnel(getter)), 'ttl', transport);
+    const trap = new Proxy(
+      {},
+      {
+        ownKeys() {
+          throw new Error('boom');
+        },
+      },
+    );
+    expectRefused(await outcome(() => clientOn(transport).listTunnels(any(trap))), 'options', transport);
+    expectRefused(await outcome(() => createLink(transport, any(trap))), 'body', transport);
+  });
+
   it('a hole in a list of targets or selectors is refused like any bad value', async () => {
     // biome-ignore lint/suspicious/noSparseArray: the hole is the point
     const targets = [, 'e_basic'] as unknown as string[];
