@@ -4,8 +4,6 @@ const common: Options = {
   sourcemap: false,
   target: 'node20',
   platform: 'node',
-  // The native socket layer stays a real dependency, loaded on first use.
-  external: ['netlink'],
   // import.meta.url in the CJS builds (used to find the namespace helper).
   shims: true,
 };
