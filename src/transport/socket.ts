@@ -79,8 +79,10 @@ export interface DumpOptions extends RequestOptions {
    * The visitor may stop the dump early by returning `false`, and the kernel
    * should then build no more of it. Such a dump runs on a second socket
    * that the socket opens when needed (one at most, closed with the socket)
-   * and closes at the stop: closing is the only way to make the kernel drop
-   * the rest of a dump. Timeouts, aborts, the in-flight window and
+   * and closes at a stop while the kernel is still sending: closing is the
+   * only way to make the kernel drop the rest of a dump (a side socket that
+   * had already received the whole answer is kept for the next stoppable
+   * dump). Timeouts, aborts, the in-flight window and
    * {@link NetlinkSocket.close} apply to it as to any request of this socket.
    */
   stoppable?: boolean;
@@ -733,6 +735,8 @@ export class NetlinkSocket implements NetlinkTransport {
     const bytes = e.bytes;
     const summary = e.summary!;
     let lastDatagram: Uint8Array | undefined;
+    /** The side socket's dump ended (its NLMSG_DONE came, or it failed). */
+    let ended = false;
     const visit: DumpVisitor = (h, datagram, start, end) => {
       if (this.pending.get(e.seq) !== e || e.draining) return;
       if (h.flags & NLM_F_DUMP_INTR) summary.interrupted = true;
@@ -744,8 +748,15 @@ export class NetlinkSocket implements NetlinkTransport {
       }
       if (e.visit?.(h, datagram, start, end) === false) {
         summary.stopped = true;
+        // Detached until it is known whether the kernel is still sending.
+        if (this.side === side) this.side = undefined;
+        setImmediate(() => {
+          // The whole answer was in what was read (a small namespace): keep the socket.
+          // Otherwise closing it is what makes the kernel drop the rest.
+          if (ended && !side.isClosed && !this.closed && this.side === undefined) this.side = side;
+          else if (this.side !== side) side.close();
+        });
         this.succeed(e, summary);
-        this.dropSide(side);
       }
     };
     side
@@ -759,9 +770,11 @@ export class NetlinkSocket implements NetlinkTransport {
       )
       .then(
         () => {
+          ended = true;
           if (this.pending.get(e.seq) === e) this.succeed(e, summary);
         },
         (err) => {
+          ended = true;
           this.dropSide(side);
           if (this.pending.get(e.seq) === e) this.fail(e.seq, err);
         },

@@ -5,8 +5,9 @@
  * one shared AbortSignal gets one listener per socket, not one per call.
  */
 
+import { execFileSync } from 'node:child_process';
 import { getEventListeners } from 'node:events';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EoipClient } from '../../src/api/client.js';
 import { NLM_F_REQUEST } from '../../src/codec/constants.js';
@@ -22,9 +23,33 @@ const silent = (seq: number) => buildNewLinkRequest(seq, NLM_F_REQUEST, { index:
 /** An RTM_GETLINK dump of every link (lo exists in every namespace). */
 const buildDumpRequest = (seq: number) => buildDumpLinksRequest(seq, {});
 
-/** Open file descriptors of this process. */
+/** `ip -batch` of `lines`, run to completion. */
+function batch(lines: string[]): void {
+  execFileSync('ip', ['-batch', '-'], { input: `${lines.join('\n')}\n` });
+}
+
+/**
+ * Netlink sockets among this process's open descriptors (other descriptors
+ * of the test runner come and go; these are the library's).
+ */
 function openFds(): number {
-  return readdirSync('/proc/self/fd').length;
+  const inodes = new Set(
+    readFileSync('/proc/net/netlink', 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((row) => row.trim().split(/\s+/).at(-1)),
+  );
+  let count = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`))?.[1];
+      if (inode !== undefined && inodes.has(inode)) count++;
+    } catch {
+      // Closed meanwhile (the directory's own descriptor).
+    }
+  }
+  return count;
 }
 
 /** Let the socket's pump (setImmediate) and the kernel's answers run. */
@@ -48,6 +73,7 @@ describe.skipIf(!canUseKernel)('one client, one socket (plus one side socket at 
   let client: EoipClient;
   let baseline: number;
   beforeEach(async () => {
+    await turn();
     baseline = openFds();
     client = await EoipClient.open();
   });
@@ -55,7 +81,7 @@ describe.skipIf(!canUseKernel)('one client, one socket (plus one side socket at 
 
   it('1,000 concurrent listTunnels() keep the open descriptors bounded and all answer []', async () => {
     const withClient = openFds();
-    expect(withClient - baseline).toBeLessThanOrEqual(2);
+    expect(withClient - baseline).toBe(1);
     let settled = false;
     const calls = Array.from({ length: 1000 }, () => client.listTunnels());
     const all = outcomes(calls).finally(() => {
@@ -79,6 +105,7 @@ describe.skipIf(!canUseKernel)('one client, one socket (plus one side socket at 
     await turn();
     client.close();
     const { values, errors } = await outcomes(calls);
+    await turn();
     // Those answered before the close are []; every other one is rejected, none resolves after it.
     expect(values.length).toBeLessThan(300);
     expect(errors.length + values.length).toBe(300);
@@ -145,6 +172,7 @@ describe.skipIf(!canUseKernel)('one client, one socket (plus one side socket at 
 describe.skipIf(!canUseKernel)('stoppable dumps on the side socket', () => {
   it('time out like any request of the socket, and their side socket is closed', async () => {
     const sock = NetlinkSocket.open();
+    await turn(); // sockets closed earlier release their descriptors on the next turn
     const withSocket = openFds();
     try {
       const err = await sock
@@ -152,6 +180,7 @@ describe.skipIf(!canUseKernel)('stoppable dumps on the side socket', () => {
         .catch((e) => e);
       expect(err).toBeInstanceOf(TimeoutError);
       expect(err).toMatchObject({ operation: 'list', timeout: 100 });
+      await turn();
       expect(openFds()).toBe(withSocket);
       expect(sock.pendingCount).toBe(0);
       // The next stoppable dump opens a new side socket and runs.
@@ -166,9 +195,41 @@ describe.skipIf(!canUseKernel)('stoppable dumps on the side socket', () => {
       );
       expect(summary).toMatchObject({ stopped: true, messages: 1 });
       expect(names).toEqual([16]);
-      expect(openFds()).toBe(withSocket);
+      // The whole answer fitted in what was read: the side socket stays for the next dump.
+      await turn();
+      expect(openFds()).toBe(withSocket + 1);
+      expect((await sock.dump(buildDumpRequest, () => false, { stoppable: true })).stopped).toBe(true);
+      await turn();
+      expect(openFds()).toBe(withSocket + 1);
     } finally {
       sock.close();
+    }
+    // Closing the socket closes its side socket.
+    await turn();
+    expect(openFds()).toBe(withSocket - 1);
+  });
+
+  it('a stop in a dump of many datagrams leaves at most one side socket, and the socket goes on', async () => {
+    // Enough links that the answer takes several datagrams.
+    batch(Array.from({ length: 200 }, (_, i) => `link add sd${i} type veth peer name se${i}`));
+    const sock = NetlinkSocket.open();
+    await turn(); // sockets closed earlier release their descriptors on the next turn
+    const withSocket = openFds();
+    try {
+      const summary = await sock.dump(buildDumpRequest, () => false, { stoppable: true });
+      expect(summary).toMatchObject({ stopped: true, messages: 1, datagrams: 1 });
+      await turn();
+      // Closed if the kernel was still sending; kept if the whole answer had already been read.
+      expect(openFds() - withSocket).toBeLessThanOrEqual(1);
+      // The next dump gets a new side socket and its whole answer.
+      let links = 0;
+      const all = await sock.dump(buildDumpRequest, () => void links++, { stoppable: true });
+      expect(all.stopped).toBeUndefined();
+      expect(links).toBe(401);
+      expect(all.datagrams).toBeGreaterThan(1);
+    } finally {
+      sock.close();
+      batch(Array.from({ length: 200 }, (_, i) => `link del sd${i}`));
     }
   });
 
