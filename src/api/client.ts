@@ -145,7 +145,8 @@ export class EoipClient {
    * kernel answers in tests). The client closes it on {@link close}.
    * @param transport - what the client sends its requests through; closed with the client
    * @param opts - `timeout`: the default of every operation in ms (default 10 000, 0 = none)
-   * @throws {@link InvalidArgumentError} for a bad or unknown option
+   * @throws {@link InvalidArgumentError} for a bad or unknown option, or a `transport` without
+   *   `ack`, `reply`, `dump` and `close` functions
    */
   static withTransport(transport: NetlinkTransport, opts: { timeout?: number } = {}): EoipClient {
     checkTransport('transport', transport);

@@ -105,7 +105,8 @@ export interface DeleteLinksOptions extends LinkOptions {
  * @param opts - `timeout` in ms per request (default 10 000, 0 = none), `signal`, `targetNsid`,
  *   `check` (refuse links before anything changes), `maxAttempts` of the link dump (1..1000, default 5)
  * @returns one settled result per selector, in the order given
- * @throws {@link InvalidArgumentError} before anything is read or sent, for a bad selector or option
+ * @throws {@link InvalidArgumentError} before anything is read or sent, for a bad selector or option,
+ *   or a `sock` that is not a transport
  * @throws {@link DumpInterruptedError} when the link list kept changing while it was read
  * @throws {@link KernelError} when the kernel refuses to list the links (e.g. EINVAL for an unknown `targetNsid`)
  * @throws {@link TimeoutError} when reading the link list took longer than `opts.timeout`

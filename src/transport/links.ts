@@ -72,7 +72,8 @@ function label(sel: LinkSelector): string {
  * @param opts - `timeout` in ms (default 10 000, 0 = none), `signal`, `targetNsid`
  *   (the namespace id to look in, default the socket's), `stats: false` to skip counters
  * @throws {@link InvalidArgumentError} before sending, unless `sel` is exactly one of
- *   `{ index }` (1..2147483647) or `{ name }` (a valid interface name), or for a bad option
+ *   `{ index }` (1..2147483647) or `{ name }` (a valid interface name), for a bad option,
+ *   or a `sock` that is not a transport
  * @throws {@link KernelError} when the kernel refuses the request (e.g. EINVAL for an unknown `targetNsid`)
  * @throws {@link TimeoutError} when no answer came within `opts.timeout`
  * @throws {@link AbortedError} when `opts.signal` aborts first
@@ -110,7 +111,8 @@ export async function getLink(
  * @param body - the new link: `name` and `kind` at least, and its other fields; own properties only
  * @param opts - `timeout` in ms (default 10 000, 0 = none), `signal`, `targetNsid`
  *   (create in the namespace with this id, default the socket's)
- * @throws {@link InvalidArgumentError} before sending, for a bad field of `body` or `opts`
+ * @throws {@link InvalidArgumentError} before sending, for a bad field of `body` or `opts`, or a `sock`
+ *   that is not a transport
  * @throws {@link LinkExistsError} when an interface with that name (or identity) exists
  *   ({@link TunnelExistsError} for kinds `eoip` and `eoipv6`)
  * @throws {@link PermissionError} without CAP_NET_ADMIN in the namespace
@@ -148,7 +150,8 @@ export async function createLink(
  * @param sock - the socket to send on: a {@link NetlinkSocket} or any {@link NetlinkTransport}
  * @param body - the link (`index`, or `name`) and the fields to change; with an index, `name` renames it
  * @param opts - `timeout` in ms (default 10 000, 0 = none), `signal`, `targetNsid`
- * @throws {@link InvalidArgumentError} before sending, for a bad field, or when neither selects the link
+ * @throws {@link InvalidArgumentError} before sending, for a bad field, when neither selects the link,
+ *   or for a `sock` that is not a transport
  * @throws {@link LinkNotFoundError} when no such link exists (ENODEV)
  * @throws {@link LinkExistsError} when a new name is taken (EEXIST)
  * @throws {@link PermissionError} without CAP_NET_ADMIN in the namespace
@@ -186,7 +189,8 @@ export async function changeLink(
  * @param sel - the link: `{ index }` (1..2147483647) or `{ name }` (1..15 bytes), exactly one
  * @param opts - `timeout` in ms (default 10 000, 0 = none), `signal`, `targetNsid`
  *   (delete in the namespace with this id, default the socket's)
- * @throws {@link InvalidArgumentError} before sending, for a bad selector or option
+ * @throws {@link InvalidArgumentError} before sending, for a bad selector or option, or a `sock`
+ *   that is not a transport
  * @throws {@link LinkNotFoundError} when no such link exists (ENODEV)
  * @throws {@link PermissionError} without CAP_NET_ADMIN in the namespace
  * @throws {@link KernelError} for any other refusal, e.g. EOPNOTSUPP for `lo`
