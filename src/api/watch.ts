@@ -546,6 +546,8 @@ export function createWatcher<T extends { index: number }>(
     kinds: spec.kinds,
     ...(spec.recvBufferSize !== undefined ? { recvBufferSize: spec.recvBufferSize } : {}),
     onLink: receive,
+    // A notification that could not be read may have changed anything: read everything.
+    onUndecodable: () => void resync(),
     onLost: (err) => {
       // ENOBUFS: events were dropped but the socket lives on. Anything else ends the watch.
       if ((err as { errno?: number }).errno === 105 && !sock.isClosed) void resync();

@@ -5,7 +5,8 @@
 
 import type { ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { RTM_DELLINK, RTM_NEWLINK, RTNLGRP_LINK } from '../codec/constants.js';
+import { NLMSG_HDRLEN, RTM_DELLINK, RTM_NEWLINK, RTNLGRP_LINK } from '../codec/constants.js';
+import { type NetlinkHeader, readHeader } from '../codec/header.js';
 import { decodeLinkBody, peekLinkKind } from '../codec/link.js';
 import type { LinkMessage } from '../codec/types.js';
 import { childScriptArgs } from './child-script.js';
@@ -20,6 +21,11 @@ export interface LinkSubscription {
   onLink: (msg: LinkMessage) => void;
   /** Events were lost (receive buffer overflow) or the socket failed: the caller must resync. */
   onLost: (error: SocketError) => void;
+  /**
+   * A notification of a watched kind could not be decoded and was skipped:
+   * the caller should read the state again. Without it, the skip is silent.
+   */
+  onUndecodable?: (error: unknown) => void;
   /** SO_RCVBUF for the event socket (default 4 MiB: bursts of thousands of events fit). */
   recvBufferSize?: number;
 }
@@ -37,18 +43,37 @@ export function subscribeLinks(sub: LinkSubscription): NetlinkSocket {
     recvBufferSize: sub.recvBufferSize ?? 4 * 1024 * 1024,
     onEvent: (h, buf, start, end) => {
       if (h.type !== RTM_NEWLINK && h.type !== RTM_DELLINK) return;
-      if (kinds) {
-        const kind = peekLinkKind(buf, start, end);
-        if (kind === undefined || !kinds.has(kind)) return;
-      }
-      try {
-        sub.onLink(decodeLinkBody(buf, undefined, start, end, h.type, h.flags, h.seq));
-      } catch {
-        // A notification we cannot decode is skipped; the next resync corrects the state.
-      }
+      deliverLink(sub, kinds, buf, start, end, h);
     },
     onEventError: sub.onLost,
   });
+}
+
+/**
+ * Hand one link notification to `sub` when its kind is watched. One that
+ * cannot be read, its kind included, goes to `onUndecodable` instead: it
+ * may have been of a watched kind, so the caller must not just skip it.
+ */
+function deliverLink(
+  sub: LinkSubscription,
+  kinds: ReadonlySet<string> | undefined,
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  h: NetlinkHeader,
+): void {
+  let msg: LinkMessage;
+  try {
+    if (kinds) {
+      const kind = peekLinkKind(buf, start, end);
+      if (kind === undefined || !kinds.has(kind)) return;
+    }
+    msg = decodeLinkBody(buf, undefined, start, end, h.type, h.flags, h.seq);
+  } catch (e) {
+    sub.onUndecodable?.(e);
+    return;
+  }
+  sub.onLink(msg);
 }
 
 /** Options of {@link subscribeLinksIsolated}. */
@@ -109,28 +134,10 @@ export function subscribeLinksIsolated(sub: IsolatedSubscription): IsolatedHandl
     c.on('message', (msg: { m?: Uint8Array; lost?: number; ready?: boolean }) => {
       if (msg.m) {
         const buf = new Uint8Array(msg.m.buffer, msg.m.byteOffset, msg.m.byteLength);
-        const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-        const type = view.getUint16(4, true);
-        if (type !== RTM_NEWLINK && type !== RTM_DELLINK) return;
-        if (kinds) {
-          const kind = peekLinkKind(buf, 0, buf.byteLength);
-          if (kind === undefined || !kinds.has(kind)) return;
-        }
-        try {
-          sub.onLink(
-            decodeLinkBody(
-              buf,
-              view,
-              0,
-              buf.byteLength,
-              type,
-              view.getUint16(6, true),
-              view.getUint32(8, true),
-            ),
-          );
-        } catch {
-          // Undecodable notification: skipped; the next resync corrects the state.
-        }
+        if (buf.byteLength < NLMSG_HDRLEN) return;
+        const header = readHeader(new DataView(buf.buffer, buf.byteOffset, buf.byteLength), 0);
+        if (header.type !== RTM_NEWLINK && header.type !== RTM_DELLINK) return;
+        deliverLink(sub, kinds, buf, 0, buf.byteLength, header);
       } else if (msg.lost !== undefined) {
         sub.onLost(new SocketError('link events were lost', 105));
       } else if (msg.ready) {

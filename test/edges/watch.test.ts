@@ -12,10 +12,11 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../src/api/errors.js';
 import { createWatcher, type TunnelEvent, watchLinks, watchTunnels } from '../../src/api/watch.js';
+import { readHeader } from '../../src/codec/header.js';
 import type { LinkMessage } from '../../src/codec/types.js';
 import { DumpInterruptedError, PermissionError } from '../../src/transport/errors.js';
 import type { LinkSubscription } from '../../src/transport/events.js';
-import { NetlinkSocket } from '../../src/transport/socket.js';
+import { NetlinkSocket, type SocketOptions } from '../../src/transport/socket.js';
 import { canUseKernel, ip, ipLinks } from '../kernel/helpers.js';
 
 /** The pid of this process's event reader (the watcher's child), or undefined. */
@@ -427,17 +428,59 @@ describe.skipIf(!canUseKernel)('watchTunnels on a kernel without the eoip driver
   });
 });
 
+describe.skipIf(!canUseKernel)('a notification that cannot be decoded', () => {
+  it('is not skipped silently: the watcher reads everything again', async () => {
+    batch([`link add ${prefix}a0 group ${GROUP} type veth peer name ${prefix}b0`]);
+    const open = spyOpen();
+    const ac = new AbortController();
+    const it = watchLinks({ kind: 'veth', signal: ac.signal, initial: true, isolate: false });
+    try {
+      expect((await next(it))?.type).toBe('added');
+      expect((await next(it))?.type).toBe('added');
+      // As if the kernel sent a veth notification whose IFLA_MTU has 2 bytes instead of 4.
+      const bad = new Uint8Array(56);
+      const v = new DataView(bad.buffer);
+      v.setUint32(0, 56, true);
+      v.setUint16(4, 16, true); // RTM_NEWLINK
+      v.setInt32(20, 999, true); // ifi_index
+      v.setUint16(32, 16, true); // IFLA_LINKINFO
+      v.setUint16(34, 18, true);
+      v.setUint16(36, 9, true); // IFLA_INFO_KIND "veth"
+      v.setUint16(38, 1, true);
+      bad.set([0x76, 0x65, 0x74, 0x68, 0], 40);
+      v.setUint16(48, 6, true); // IFLA_MTU, 2 bytes
+      v.setUint16(50, 4, true);
+      const onEvent = open.options[0]!.onEvent!;
+      onEvent(readHeader(v, 0), bad, 0, bad.byteLength);
+      const ev = await next(it);
+      expect(ev).toMatchObject({ type: 'resync', attempts: 1 });
+      expect(ev?.type === 'resync' && ev.tunnels.map((l) => l.name).sort()).toEqual([
+        `${prefix}a0`,
+        `${prefix}b0`,
+      ]);
+    } finally {
+      open.restore();
+      ac.abort();
+    }
+  });
+});
+
 /** Record the sockets NetlinkSocket.open makes until restore(). */
-function spyOpen(): { sockets: NetlinkSocket[]; restore: () => void } {
+function spyOpen(): { sockets: NetlinkSocket[]; options: SocketOptions[]; restore: () => void } {
   const original = NetlinkSocket.open;
   const sockets: NetlinkSocket[] = [];
+  const options: SocketOptions[] = [];
   NetlinkSocket.open = (opts) => {
     const s = original.call(NetlinkSocket, opts);
-    if (opts?.groups) sockets.push(s);
+    if (opts?.groups) {
+      sockets.push(s);
+      options.push(opts);
+    }
     return s;
   };
   return {
     sockets,
+    options,
     restore: () => {
       NetlinkSocket.open = original;
     },
