@@ -28,7 +28,7 @@ describe.skipIf(!canUseKernel)('runnable shell blocks of README.md and docs/', (
   });
 
   it('there are some (the check is not vacuous)', () => {
-    expect(runnable.length).toBeGreaterThanOrEqual(3);
+    expect(runnable.length).toBeGreaterThanOrEqual(1);
   });
 
   it.each(runnable.map((b) => [where(b), b] as const))('%s runs and exits 0', (_where, block) => {
