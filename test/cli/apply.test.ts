@@ -136,7 +136,7 @@ describe('apply -j shape', () => {
     expect(j.steps[2]!.error).toEqual({
       code: 'EOPNOTSUPP',
       message:
-        'create e-new: eoip kind not available (EOPNOTSUPP); the eoip link kind is not available: load its kernel module (modprobe eoip)',
+        'create e-new: eoip kind not available (EOPNOTSUPP: Unknown device type); the eoip link kind is not available: load its kernel module (modprobe eoip)',
     });
     expect(j.steps[0]).not.toHaveProperty('error');
     const replace: ApplyResult = {
@@ -178,7 +178,7 @@ describe('apply: file format and failure line', () => {
   it('names the failed step, the answer without repeating the step, and what was applied', () => {
     const { result, error } = failedPlan();
     expect(applyFailureLine(result, error.step, error.cause)).toBe(
-      'apply: create e-new failed: eoip kind not available (EOPNOTSUPP); the eoip link kind is not available: load its kernel module (modprobe eoip); 2 of 3 changes applied: delete eoip0, change e_ka10',
+      'apply: create e-new failed: eoip kind not available (EOPNOTSUPP: Unknown device type); the eoip link kind is not available: load its kernel module (modprobe eoip); 2 of 3 changes applied: delete eoip0, change e_ka10',
     );
     const first = plan((a) => (a === 'delete' ? 'failed' : a === 'unchanged' ? 'done' : 'skipped'));
     expect(applyFailureLine(first, first.steps[0]!, new Error('delete eoip0: operation not permitted'))).toBe(
@@ -546,13 +546,13 @@ describe.skipIf(!CAN_UNSHARE)('eoip apply in a fresh network namespace (no eoip 
     const r = inNs(['apply', file('t3.yaml', YAML)]);
     expect(r.code).toBe(2);
     expect(r.stdout.split('\n')).toEqual([
-      '+ create e1: kind eoip, tunnelId 7, local 10.0.0.1, remote 10.0.0.2, link none, ttl 0, tos 0, keepalive 10,10, up true [failed: create e1: eoip kind not available (EOPNOTSUPP); the eoip link kind is not available: load its kernel module (modprobe eoip)]',
+      '+ create e1: kind eoip, tunnelId 7, local 10.0.0.1, remote 10.0.0.2, link none, ttl 0, tos 0, keepalive 10,10, up true [failed: create e1: eoip kind not available (EOPNOTSUPP: Unknown device type); the eoip link kind is not available: load its kernel module (modprobe eoip)]',
       '+ create e6: kind eoipv6, tunnelId 16, local ::, remote fd00::8, link none, ttl 64, tos 0, keepalive none [skipped]',
       '0 of 2 changes applied, 0 unchanged',
       '',
     ]);
     expect(r.stderr).toBe(
-      'eoip: apply: create e1 failed: eoip kind not available (EOPNOTSUPP); the eoip link kind is not available: load its kernel module (modprobe eoip); nothing applied (0 of 2 changes)\n',
+      'eoip: apply: create e1 failed: eoip kind not available (EOPNOTSUPP: Unknown device type); the eoip link kind is not available: load its kernel module (modprobe eoip); nothing applied (0 of 2 changes)\n',
     );
     if (r.sentTypes) expect(r.sentTypes.filter((t) => t === 'RTM_NEWLINK')).toHaveLength(1);
     expect(r.linksAfter?.map((l) => l.ifname)).toEqual(['lo']);
@@ -567,7 +567,7 @@ describe.skipIf(!CAN_UNSHARE)('eoip apply in a fresh network namespace (no eoip 
     expect(j.steps[0].error).toEqual({
       code: 'EOPNOTSUPP',
       message:
-        'create e1: eoip kind not available (EOPNOTSUPP); the eoip link kind is not available: load its kernel module (modprobe eoip)',
+        'create e1: eoip kind not available (EOPNOTSUPP: Unknown device type); the eoip link kind is not available: load its kernel module (modprobe eoip)',
     });
     expect(r.stderr).toMatch(/^eoip: apply: create e1 failed: eoip kind not available/);
     expect(r.linksAfter?.map((l) => l.ifname)).toEqual(['lo']);
