@@ -136,7 +136,7 @@ describe('apply -j shape', () => {
     expect(j.steps[2]!.error).toEqual({
       code: 'EOPNOTSUPP',
       message:
-        'create e-new: eoip kind not available (EOPNOTSUPP: Unknown device type); the eoip link kind is not available: load its kernel module (modprobe eoip)',
+        'create e-new: eoip kind not available (EOPNOTSUPP); the eoip link kind is not available: load its kernel module (modprobe eoip)',
     });
     expect(j.steps[0]).not.toHaveProperty('error');
     const replace: ApplyResult = {
@@ -178,7 +178,7 @@ describe('apply: file format and failure line', () => {
   it('names the failed step, the answer without repeating the step, and what was applied', () => {
     const { result, error } = failedPlan();
     expect(applyFailureLine(result, error.step, error.cause)).toBe(
-      'apply: create e-new failed: eoip kind not available (EOPNOTSUPP: Unknown device type); the eoip link kind is not available: load its kernel module (modprobe eoip); 2 of 3 changes applied: delete eoip0, change e_ka10',
+      'apply: create e-new failed: eoip kind not available (EOPNOTSUPP); the eoip link kind is not available: load its kernel module (modprobe eoip); 2 of 3 changes applied: delete eoip0, change e_ka10',
     );
     const first = plan((a) => (a === 'delete' ? 'failed' : a === 'unchanged' ? 'done' : 'skipped'));
     expect(applyFailureLine(first, first.steps[0]!, new Error('delete eoip0: operation not permitted'))).toBe(
