@@ -99,9 +99,13 @@ node --input-type=module -e "
 
 help=$(npx --no-install eoip --help)
 echo "$help" | head -n 3
-for f in $(echo "$help" | grep -oE '/[^ )]*docs/[a-z-]+\.md' | sort -u); do
+guides=$( (echo "$help"; npx --no-install eoip help apply) | grep -oE '/[^ )]*/docs/[a-z-]+\.md' | sort -u)
+[ -n "$guides" ] || { echo "eoip --help names no guide"; exit 1; }
+for f in $guides; do
+  case "$f" in "$pkgdir"/*) ;; *) echo "eoip --help points outside the package: $f"; exit 1 ;; esac
   [ -f "$f" ] || { echo "eoip --help points at a missing file: $f"; exit 1; }
 done
+echo "eoip --help guides exist: $(echo $guides | tr '\n' ' ')"
 if [ "$(id -u)" = "0" ] && unshare -n true 2>/dev/null; then
   out=$(unshare -n npx --no-install eoip list)
   [ -z "$out" ] || { echo "unexpected list output: $out"; exit 1; }

@@ -1,10 +1,13 @@
 /**
  * Help texts of `eoip help [COMMAND]`, `eoip COMMAND --help`.
  */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { CommandName } from './grammar.js';
 
 const GLOBAL = `Global flags (anywhere a word is expected):
-  -j, --json        print JSON (tunnel objects; see docs/cli.md)
+  -j, --json        print JSON (tunnel objects; see the CLI reference)
   -p, --pretty      print indented JSON (implies --json)
   -n, --netns NAME  act in network namespace NAME (/run/netns/NAME, or a path
                     such as /proc/PID/ns/net; a bare number is a name)
@@ -106,7 +109,7 @@ each, in the kernel's order, exactly as the reference tool prints them:
   detail, -d        add a line per tunnel: flags (R running, X disabled, - no carrier),
                     mtu, mac-address, master, keepalive and rx/tx counters
 
-With -j: a JSON array of tunnel objects (see docs/cli.md).
+With -j: a JSON array of tunnel objects (see the CLI reference).
 
 ${GLOBAL}
 
@@ -164,7 +167,7 @@ const APPLY = `Usage: eoip apply FILE [--prune] [--dry-run]
 
 Make the namespace's tunnels match FILE: create what is missing, change what
 differs, leave what matches alone. FILE is YAML when its name ends in .yaml or
-.yml, JSON otherwise; - reads JSON from standard input. See docs/apply.md for
+.yml, JSON otherwise; - reads JSON from standard input. See the apply guide for
 the file ({"tunnels": [{"name": ..., "tunnelId": ..., "remote": ...}, ...]}).
 FILE must be a regular file of at most 16 MiB (100,000 tunnels, nesting 64
 deep); errors name the file, line, column and field.
@@ -172,7 +175,7 @@ deep); errors name the file, line, column and field.
   --dry-run         print the plan, change nothing
 
 Prints the plan, one line per step (+ create, ~ change, -/+ replace, - delete,
-= unchanged) and a count line; with -j one JSON object (see docs/cli.md).
+= unchanged) and a count line; with -j one JSON object (see the CLI reference).
 
 Exit status: 0 applied (or planned), also when nothing needed changing;
 1 the file or an argument was refused: nothing was changed (the message names
@@ -219,8 +222,29 @@ const HELP = `Usage: eoip help [COMMAND]   (also eoip --help, eoip COMMAND --hel
 Print the overview, or help on COMMAND (which may be abbreviated).
 `;
 
-/** The help text of a command, or the overview. Ends with a newline. */
+/**
+ * Where a guide is on this machine: the package ships docs/ beside dist/ (the
+ * bin's folder); a checkout has it two levels above src/cli. A path the user
+ * can open, or the guide's place in the package when neither is found.
+ */
+export function guidePath(name: string): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const dir of [join(here, '..', 'docs'), join(here, '..', '..', 'docs')]) {
+    const path = join(dir, name);
+    if (existsSync(path)) return path;
+  }
+  return `docs/${name} in the eoip-netlink package`;
+}
+
+/** The help text of a command, or the overview, with where its guides are. Ends with a newline. */
 export function helpText(topic?: CommandName): string {
+  const guides = [`  CLI reference: ${guidePath('cli.md')}`];
+  if (topic === 'apply') guides.push(`  apply guide:   ${guidePath('apply.md')}`);
+  return `${helpBody(topic).replace(/\n+$/, '')}\n\nDocumentation:\n${guides.join('\n')}\n`;
+}
+
+/** The help text proper of a command, or the overview. */
+function helpBody(topic?: CommandName): string {
   switch (topic) {
     case 'add':
       return ADD;
