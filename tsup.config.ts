@@ -4,7 +4,7 @@ const common: Options = {
   sourcemap: false,
   target: 'node20',
   platform: 'node',
-  // import.meta.url in the CJS builds (used to find the namespace helper).
+  // import.meta.url in the CJS builds (used to find the native binding).
   shims: true,
 };
 
@@ -18,14 +18,6 @@ export default defineConfig([
     format: ['cjs'],
     dts: true,
     clean: true,
-  },
-  {
-    // Helper processes: link changes inside another namespace, and the isolated event reader.
-    ...common,
-    entry: { 'netns-child': 'src/api/netns-child.ts', 'events-child': 'src/transport/events-child.ts' },
-    format: ['cjs'],
-    dts: false,
-    clean: false,
   },
   {
     // The `eoip` bin: one bundled CJS file so start-up loads as little as possible.

@@ -3,7 +3,6 @@
  * tunnels.ts open a client, run one operation and close it.
  */
 import { formatIPv4, formatIPv6, parseIp, parseMac } from '../codec/addresses.js';
-import { fromHex } from '../codec/bytes.js';
 import { NLM_F_ECHO, RTM_NEWLINK } from '../codec/constants.js';
 import { encodeTunnelInfoData, isTunnelKind } from '../codec/eoip.js';
 import { decodeLinkMessage, type LinkRequestBody } from '../codec/link.js';
@@ -19,7 +18,7 @@ import { deleteLinks } from '../transport/bulk-delete.js';
 import { checkTransport } from '../transport/check.js';
 import { asKernelError, dumpLinks, dumpLinksOfKinds } from '../transport/dump.js';
 import { deleteLink, getLink } from '../transport/links.js';
-import { type NetnsHandle, openNetns } from '../transport/netns.js';
+import { netnsPath } from '../transport/netns.js';
 import { lookupRoute } from '../transport/route.js';
 import {
   NetlinkErrorAnswer,
@@ -38,7 +37,6 @@ import {
   SocketClosedError,
   withNote,
 } from './errors.js';
-import { changeInNetns, type NetnsChildRequest } from './netns-exec.js';
 import type {
   LinkRef,
   ListTunnelsOptions,
@@ -106,38 +104,31 @@ function targetLabel(t: TunnelTarget): string {
  */
 export class EoipClient {
   private readonly sock: NetlinkTransport;
-  private readonly ns: NetnsHandle | undefined;
   private readonly defaultTimeout: number | undefined;
 
-  private constructor(sock: NetlinkTransport, ns: NetnsHandle | undefined, timeout: number | undefined) {
+  private constructor(sock: NetlinkTransport, timeout: number | undefined) {
     this.sock = sock;
-    this.ns = ns;
     this.defaultTimeout = timeout;
   }
 
   /**
-   * Open a client (and, with `netns`, get the namespace's id).
+   * Open a client. With `netns`, its socket is opened inside that namespace
+   * (the calling thread enters it for the socket() call only): every
+   * operation, changes included, then runs there, in this process.
    * @param opts - `netns`: act in this namespace (default the process's own); `timeout`:
    *   the default of every operation in ms (default 10 000, 0 = none)
    * @throws {@link InvalidArgumentError} for a bad option (nothing is opened)
+   * @throws {@link PermissionError} when the process may not enter `netns` (setns needs
+   *   CAP_SYS_ADMIN in the namespace's owning user namespace)
    * @throws {@link SocketError} when no netlink socket can be opened, or the namespace file
-   *   cannot be opened or is not a namespace
-   * @throws {@link KernelError} when the kernel refuses to give the namespace an id
-   * @throws {@link TimeoutError} when the kernel does not answer the namespace id request in time
+   *   cannot be opened or is not a network namespace
    */
   static async open(opts: ClientOptions = {}): Promise<EoipClient> {
     opts = checkOptions(opts, CLIENT_OPTIONS);
-    const sock = NetlinkSocket.open();
-    let ns: NetnsHandle | undefined;
-    if (opts.netns !== undefined) {
-      try {
-        ns = await openNetns(sock, opts.netns, opts.timeout !== undefined ? { timeout: opts.timeout } : {});
-      } catch (e) {
-        sock.close();
-        throw e;
-      }
-    }
-    return new EoipClient(sock, ns, opts.timeout);
+    const sock = NetlinkSocket.open(
+      opts.netns !== undefined ? { netns: { path: netnsPath(opts.netns) } } : {},
+    );
+    return new EoipClient(sock, opts.timeout);
   }
 
   /**
@@ -151,12 +142,7 @@ export class EoipClient {
   static withTransport(transport: NetlinkTransport, opts: { timeout?: number } = {}): EoipClient {
     checkTransport('transport', transport);
     opts = checkOptions(opts, TRANSPORT_CLIENT_OPTIONS);
-    return new EoipClient(transport, undefined, opts.timeout);
-  }
-
-  /** The namespace id requests carry, when acting in another namespace. */
-  private get nsid(): { targetNsid?: number } {
-    return this.ns ? { targetNsid: this.ns.nsid } : {};
+    return new EoipClient(transport, opts.timeout);
   }
 
   private req(opts: OperationOptions | undefined, operation: string): RequestOptions {
@@ -175,7 +161,6 @@ export class EoipClient {
   /** Close the socket; pending operations reject with SocketClosedError. */
   close(): void {
     this.sock.close();
-    this.ns?.close();
   }
 
   /** `await using` support. */
@@ -200,7 +185,7 @@ export class EoipClient {
     opts = checkOptions(opts, OPERATION_OPTIONS);
     checkLinkRef('target', target);
     const sel = typeof target === 'number' ? { index: target } : { name: target };
-    return getLink(this.sock, sel, { ...this.req(opts, 'get'), ...this.nsid });
+    return getLink(this.sock, sel, this.req(opts, 'get'));
   }
 
   /**
@@ -219,7 +204,6 @@ export class EoipClient {
     opts = checkOptions(opts, LIST_LINKS_OPTIONS);
     return dumpLinks(this.sock, {
       ...this.req(opts, 'list'),
-      ...this.nsid,
       ...(opts.kind !== undefined ? { kind: opts.kind } : {}),
       ...(opts.stats !== undefined ? { stats: opts.stats } : {}),
     });
@@ -283,7 +267,6 @@ export class EoipClient {
     const out: Tunnel[] = [];
     const links = await dumpLinksOfKinds(this.sock, kinds, {
       ...this.req(opts, 'list'),
-      ...this.nsid,
       ...(opts.stats !== undefined ? { stats: opts.stats } : {}),
     });
     for (const l of links) if (l.tunnel) out.push(l.tunnel);
@@ -297,7 +280,7 @@ export class EoipClient {
    * @param spec - the tunnel to create: `remote` and `tunnelId` at least (see {@link TunnelSpec})
    * @param opts - `timeout` in ms for the lookups (default: the client's, else 10 000; 0 = none) and `signal`
    * @throws {@link InvalidArgumentError} for a bad field or option, a `link` or `master` that does not
-   *   exist, or `local: 'auto'` with no route to `remote` (or in another namespace)
+   *   exist, or `local: 'auto'` with no route to `remote`
    * @throws {@link KernelError} when the kernel refuses a lookup
    * @throws {@link TimeoutError} when a lookup got no answer within the timeout
    * @throws {@link AbortedError} when `opts.signal` aborts first
@@ -315,7 +298,6 @@ export class EoipClient {
   private createBody(params: TunnelParams, extras: TunnelLinkExtras): LinkRequestBody {
     return {
       ...extras,
-      ...this.nsid,
       kind: params.kind,
       infoData: (w) => encodeTunnelInfoData(w, params),
     };
@@ -352,9 +334,6 @@ export class EoipClient {
 
   /** The source address the kernel would use towards `remote` (for `local: 'auto'`). */
   private async autoLocal(remote: string, opts?: OperationOptions): Promise<string> {
-    if (this.ns) {
-      throw new InvalidArgumentError('local', 'auto', 'an explicit address when acting in another namespace');
-    }
     let source: string | undefined;
     try {
       source = (await lookupRoute(this.sock, remote, this.req(opts, 'route'))).source;
@@ -553,7 +532,6 @@ export class EoipClient {
    * @throws {@link TimeoutError} when a lookup got no answer within the timeout
    * @throws {@link AbortedError} when `opts.signal` aborts first
    * @throws {@link SocketClosedError} when the client is closed first
-   * @throws {@link EoipError} with code `NETNS_UNSUPPORTED` when acting in another namespace without nsenter(1)
    */
   async planChangeTunnel(
     target: TunnelTarget,
@@ -562,16 +540,6 @@ export class EoipClient {
   ): Promise<PlannedRequest> {
     opts = checkOptions(opts, OPERATION_OPTIONS);
     checkChangeInput(target, patch);
-    if (this.ns) {
-      const a = await changeInNetns(
-        this.ns.path,
-        this.childRequest('plan', target, patch, opts),
-        opts?.signal,
-      );
-      const plan: PlannedRequest = { operation: 'change', bytes: fromHex(a.planHex ?? '') };
-      if (a.interface !== undefined) plan.interface = a.interface;
-      return plan;
-    }
     const { current, params, extras, touchesParams } = await this.prepareChange(target, patch, opts);
     const bytes = buildNewLinkRequest(
       0,
@@ -579,16 +547,6 @@ export class EoipClient {
       this.changeBody(current.index, touchesParams ? params : undefined, extras),
     );
     return { operation: 'change', interface: current.name, bytes };
-  }
-
-  private childRequest(
-    op: NetnsChildRequest['op'],
-    target: TunnelTarget,
-    patch: TunnelPatch,
-    opts?: OperationOptions,
-  ): NetnsChildRequest {
-    const timeout = opts?.timeout ?? this.defaultTimeout;
-    return { op, target, patch, ...(timeout !== undefined ? { timeout } : {}) };
   }
 
   /**
@@ -624,8 +582,7 @@ export class EoipClient {
    * @throws {@link TimeoutError} when the kernel did not answer in time (sent: may or may not have been applied)
    * @throws {@link AbortedError} when `opts.signal` aborts (after sending: may or may not have been applied)
    * @throws {@link SocketClosedError} when the client is closed first (`maybeApplied` when it was sent)
-   * @throws {@link SocketError} when the socket fails, or the namespace helper cannot be started
-   * @throws {@link EoipError} with code `NETNS_UNSUPPORTED` when acting in another namespace without nsenter(1)
+   * @throws {@link SocketError} when the socket fails
    *
    * @example
    * ```ts
@@ -635,17 +592,6 @@ export class EoipClient {
   async changeTunnel(target: TunnelTarget, patch: TunnelPatch, opts?: OperationOptions): Promise<Tunnel> {
     opts = checkOptions(opts, OPERATION_OPTIONS);
     checkChangeInput(target, patch);
-    if (this.ns) {
-      // The kernel resolves RTM_NEWLINK changes in the socket's own namespace
-      // only (IFLA_TARGET_NETNSID there would *move* a device): a helper
-      // process placed in the namespace makes the change.
-      const a = await changeInNetns(
-        this.ns.path,
-        this.childRequest('change', target, patch, opts),
-        opts?.signal,
-      );
-      return a.tunnel!;
-    }
     const { current, params, extras, touchesParams } = await this.prepareChange(target, patch, opts);
     const body = this.changeBody(current.index, touchesParams ? params : undefined, extras);
     if (touchesParams || Object.keys(extras).length > 0) {
@@ -738,7 +684,7 @@ export class EoipClient {
   async planDeleteTunnel(target: TunnelTarget, opts?: OperationOptions): Promise<PlannedRequest> {
     opts = checkOptions(opts, OPERATION_OPTIONS);
     const t = await this.currentTunnel(target, 'delete', opts);
-    const bytes = buildDeleteLinkRequest(0, { index: t.index }, this.nsid);
+    const bytes = buildDeleteLinkRequest(0, { index: t.index });
     return { operation: 'delete', interface: t.name, bytes };
   }
 
@@ -759,17 +705,15 @@ export class EoipClient {
   async deleteTunnel(target: TunnelTarget, opts?: OperationOptions): Promise<void> {
     opts = checkOptions(opts, OPERATION_OPTIONS);
     const t = await this.currentTunnel(target, 'delete', opts);
-    await deleteLink(this.sock, { index: t.index }, { ...this.req(opts, 'delete'), ...this.nsid }).catch(
-      (e) => {
-        if (e instanceof LinkNotFoundError) {
-          throw new LinkNotFoundError(
-            { errno: 19, operation: 'delete', interface: t.name },
-            'no such interface',
-          );
-        }
-        throw e;
-      },
-    );
+    await deleteLink(this.sock, { index: t.index }, this.req(opts, 'delete')).catch((e) => {
+      if (e instanceof LinkNotFoundError) {
+        throw new LinkNotFoundError(
+          { errno: 19, operation: 'delete', interface: t.name },
+          'no such interface',
+        );
+      }
+      throw e;
+    });
   }
 
   /**
@@ -808,7 +752,6 @@ export class EoipClient {
       targets.map((t) => (typeof t === 'number' ? { index: t } : { name: t })),
       {
         ...this.req(opts, 'delete'),
-        ...this.nsid,
         check: (l) =>
           l.kind !== undefined && isTunnelKind(l.kind) ? undefined : new NotATunnelError(l.name, l.kind),
       },

@@ -113,9 +113,9 @@ export function createTunnel(spec: TunnelSpec, opts?: OneShotOptions): Promise<T
  * @throws {@link KernelError} for any other refusal (e.g. EBUSY for a rename or MAC change of an up tunnel)
  * @throws {@link TimeoutError} when the kernel did not answer in time (sent: may or may not have been applied)
  * @throws {@link AbortedError} when `opts.signal` aborts (after sending: may or may not have been applied)
- * @throws {@link SocketError} when no socket can be opened, the namespace cannot be opened, the
- *   namespace helper cannot be started, or the socket fails
- * @throws {@link EoipError} with code `NETNS_UNSUPPORTED` for `netns` without nsenter(1)
+ * @throws {@link SocketError} when no socket can be opened, the namespace cannot be opened, or the
+ *   socket fails
+ * @throws {@link PermissionError} also when the process may not enter `netns` (setns needs CAP_SYS_ADMIN)
  */
 export function changeTunnel(
   target: TunnelTarget,
@@ -257,9 +257,8 @@ export function planCreateTunnel(spec: TunnelSpec, opts?: OneShotOptions): Promi
  * @throws {@link NotATunnelError} when `target` is not an eoip/eoipv6 tunnel
  * @throws {@link TimeoutError} when a lookup got no answer within the timeout
  * @throws {@link AbortedError} when `opts.signal` aborts first
- * @throws {@link SocketError} when no socket can be opened, the namespace cannot be opened, or
- *   the namespace helper cannot be started
- * @throws {@link EoipError} with code `NETNS_UNSUPPORTED` for `netns` without nsenter(1)
+ * @throws {@link SocketError} when no socket can be opened, or the namespace cannot be opened
+ * @throws {@link PermissionError} when the process may not enter `netns` (setns needs CAP_SYS_ADMIN)
  */
 export function planChangeTunnel(
   target: TunnelTarget,

@@ -6,15 +6,9 @@ import { RTM_DELLINK } from '../codec/constants.js';
 import type { LinkMessage, Tunnel, TunnelKind } from '../codec/types.js';
 import { dumpLinks } from '../transport/dump.js';
 import { DumpInterruptedError, KernelError, SocketError, TimeoutError } from '../transport/errors.js';
-import {
-  type IsolatedHandle,
-  type LinkSubscription,
-  subscribeLinks,
-  subscribeLinksIsolated,
-} from '../transport/events.js';
-import { type NetnsHandle, openNetns } from '../transport/netns.js';
+import { type LinkSubscription, subscribeLinks } from '../transport/events.js';
+import { netnsPath } from '../transport/netns.js';
 import type { NetlinkTransport } from '../transport/socket.js';
-import { NetlinkSocket } from '../transport/socket.js';
 import { InvalidArgumentError } from './errors.js';
 import type { NetnsRef } from './types.js';
 import { checkOptions, WATCH_LINKS_OPTIONS, WATCH_OPTIONS } from './validate.js';
@@ -64,13 +58,16 @@ export interface WatchOptions {
   /** Receive buffer for events in bytes (default 4 MiB; the kernel caps it at net.core.rmem_max). */
   recvBufferSize?: number;
   /**
-   * Read events in a separate reader process (default true), which keeps
-   * reading while this process is busy. `false` reads in this process
-   * (lighter; a busy event loop then loses events more often, and each loss
-   * is followed by a resync).
+   * No effect; still accepted (a boolean) for compatibility. Events are
+   * always read in this process: an overrun of the receive buffer is
+   * reported and followed by a resync, so no separate reader process is
+   * needed.
    */
   isolate?: boolean;
-  /** Watch another network namespace (name under /run/netns, path, or pid). Implies a reader process. */
+  /**
+   * Watch another network namespace (name under /run/netns, path, or pid):
+   * the event socket is opened inside it, in this process.
+   */
   netns?: NetnsRef;
 }
 
@@ -182,64 +179,47 @@ export interface WatchSpec<T extends { index: number }> {
 
 /**
  * What a watcher needs from its event source: requests (for the initial read
- * and resyncs), close, and optionally a promise of being subscribed and the
- * namespace id to read from.
+ * and resyncs, answered in the namespace the events come from), close, and
+ * optionally a promise of being subscribed.
  */
 export type WatchSocket = NetlinkTransport & {
   readonly isClosed: boolean;
   /** Resolves once events flow; the initial read starts after it. */
   readonly ready?: Promise<void>;
-  /** Namespace id for the initial read and resyncs (another namespace). */
-  readonly targetNsid?: number | undefined;
 };
 
 /** Options of the event source behind a watcher. */
 interface SourceOptions {
-  isolate?: boolean | undefined;
   netns?: NetnsRef | undefined;
   recvBufferSize?: number | undefined;
 }
 
 /**
- * The event source: an in-process socket, or (isolated, the default) a reader
- * process forwarding events, with an in-process socket for requests.
+ * The event source: a socket of this process joined to the link events,
+ * opened inside the watched namespace when it is another. A namespace that
+ * cannot be entered fails the iteration (like any failure of the watch),
+ * not the call.
  */
 function openSource(sub: LinkSubscription, o: SourceOptions): WatchSocket {
-  if (o.isolate === false && o.netns === undefined) return subscribeLinks(sub);
-  const requests = NetlinkSocket.open();
-  let handle: IsolatedHandle | undefined;
-  let ns: NetnsHandle | undefined;
-  let closed = false;
-  const source = {
-    targetNsid: undefined as number | undefined,
-    ready: undefined as unknown as Promise<void>,
-    get isClosed() {
-      return closed;
-    },
-    ack: requests.ack.bind(requests),
-    reply: requests.reply.bind(requests),
-    dump: requests.dump.bind(requests),
-    close() {
-      closed = true;
-      handle?.close();
-      requests.close();
-      ns?.close();
-    },
+  const full: LinkSubscription = {
+    ...sub,
+    ...(o.recvBufferSize !== undefined ? { recvBufferSize: o.recvBufferSize } : {}),
   };
-  source.ready = (async () => {
-    if (o.netns !== undefined) {
-      ns = await openNetns(requests, o.netns);
-      source.targetNsid = ns.nsid;
-    }
-    if (closed) return;
-    handle = subscribeLinksIsolated({
-      ...sub,
-      ...(o.recvBufferSize !== undefined ? { recvBufferSize: o.recvBufferSize } : {}),
-      ...(ns ? { netnsPath: ns.path } : {}),
-    });
-    await handle.ready;
-  })();
-  return source;
+  if (o.netns === undefined) return subscribeLinks(full);
+  try {
+    return subscribeLinks({ ...full, netns: { path: netnsPath(o.netns) } });
+  } catch (e) {
+    return failedSource(e);
+  }
+}
+
+/** A source that never opened: its `ready` rejects with `error`, and so does every request. */
+function failedSource(error: unknown): WatchSocket {
+  const refused = () => Promise.reject(error);
+  const ready = Promise.reject(error);
+  // Handled here too: a watcher aborted before it waits on `ready` must not leave an unhandled rejection.
+  ready.catch(() => {});
+  return { isClosed: true, ready, ack: refused, reply: refused, dump: refused, close() {} };
 }
 
 function sameLink(a: LinkMessage, b: LinkMessage): boolean {
@@ -273,13 +253,14 @@ function sameLink(a: LinkMessage, b: LinkMessage): boolean {
  * into the next `changed` event of that tunnel, such as when it is brought up.
  *
  * @param opts - `kind` (default both), `initial` (an `added` event per existing tunnel, default false),
- *   `signal` (ends the iteration), `recvBufferSize` in bytes (default 4 MiB), `isolate` (read events
- *   in a reader process, default true), `netns` (default the process's own)
+ *   `signal` (ends the iteration), `recvBufferSize` in bytes (default 4 MiB), `isolate` (no effect,
+ *   kept for compatibility), `netns` (default the process's own)
  * @throws {@link InvalidArgumentError} at once, for a bad option
  * @throws {@link SocketError} at once when no netlink socket can be opened; from the iteration
- *   when the namespace cannot be opened, the event reader cannot start or keeps dying, or the socket fails
+ *   when the namespace cannot be opened or is not one, or the socket fails
+ * @throws {@link PermissionError} from the iteration, when the process may not enter `netns` (setns
+ *   needs CAP_SYS_ADMIN in the namespace's owning user namespace)
  * @throws {@link KernelError} from the iteration, when reading the tunnels fails for good (e.g. EPERM)
- *   or the kernel refuses the namespace an id
  *
  * @example
  * ```ts
@@ -314,12 +295,13 @@ export function watchTunnels(opts: WatchOptions = {}): AsyncIterableIterator<Tun
  *
  * @param opts - `kind` (required: the link kind to watch, e.g. `bridge`), `initial` (an `added`
  *   event per existing link, default false), `signal` (ends the iteration), `recvBufferSize` in
- *   bytes (default 4 MiB), `isolate` (default true), `netns` (default the process's own)
+ *   bytes (default 4 MiB), `isolate` (no effect), `netns` (default the process's own)
  * @throws {@link InvalidArgumentError} at once, for a bad or missing option
  * @throws {@link SocketError} at once when no netlink socket can be opened; from the iteration
- *   when the namespace cannot be opened, the event reader cannot start or keeps dying, or the socket fails
+ *   when the namespace cannot be opened or is not one, or the socket fails
+ * @throws {@link PermissionError} from the iteration, when the process may not enter `netns` (setns
+ *   needs CAP_SYS_ADMIN in the namespace's owning user namespace)
  * @throws {@link KernelError} from the iteration, when reading the links fails for good (e.g. EPERM)
- *   or the kernel refuses the namespace an id
  */
 export function watchLinks(
   opts: { kind: string } & Omit<WatchOptions, 'kind'>,
@@ -445,8 +427,7 @@ export function createWatcher<T extends { index: number }>(
   const readAll = async (s: WatchSocket): Promise<T[]> => {
     const out: T[] = [];
     for (const kind of spec.kinds) {
-      const nsid = s.targetNsid !== undefined ? { targetNsid: s.targetNsid } : {};
-      for (const l of await dumpLinks(s, { kind, stats: false, ...nsid })) {
+      for (const l of await dumpLinks(s, { kind, stats: false })) {
         const item = spec.project(l);
         if (item) out.push(item);
       }
@@ -556,7 +537,7 @@ export function createWatcher<T extends { index: number }>(
   };
   const sock = spec.subscribe
     ? spec.subscribe(sub)
-    : openSource(sub, { isolate: spec.isolate, netns: spec.netns, recvBufferSize: spec.recvBufferSize });
+    : openSource(sub, { netns: spec.netns, recvBufferSize: spec.recvBufferSize });
 
   let stopWatchingSignal: (() => void) | undefined;
   if (spec.signal?.aborted) finish();

@@ -1,19 +1,23 @@
 /**
- * Acting in another network namespace without entering it: the kernel gives
- * the namespace an id relative to our socket's (RTM_NEWNSID / RTM_GETNSID
- * with an fd of the namespace file), and requests name that id
- * (IFLA_TARGET_NETNSID).
+ * Acting in another network namespace: a socket opened inside it (the
+ * calling thread enters the namespace for socket() only and comes back, see
+ * native/netlink.c). A socket stays in the namespace it was made in, so every
+ * request over it (changes included, which the kernel resolves only in the
+ * requesting socket's namespace) and every event it reads is that
+ * namespace's. No helper process, no nsenter.
  */
 import { closeSync, constants as fsConstants, fstatSync, openSync } from 'node:fs';
-import { forEachAttribute } from '../codec/attributes.js';
-import { NETNSA_NSID, NLMSG_HDRLEN } from '../codec/constants.js';
-import { buildGetNsidRequest, buildNewNsidRequest } from '../codec/requests.js';
-import { asKernelError } from './dump.js';
-import { SocketError } from './errors.js';
-import type { NetlinkTransport, RequestOptions } from './socket.js';
+import { PermissionError, SocketError } from './errors.js';
+import { InvalidArgumentError } from './invalid-argument.js';
 
 /** A namespace as users name it: a name under /run/netns, a path, or a pid. */
 export type NetnsRef = string | number;
+
+/**
+ * Where {@link NetlinkSocket.open} opens its socket: a namespace file (such
+ * as /run/netns/NAME or /proc/PID/ns/net), or an open file descriptor of one.
+ */
+export type NetnsTarget = { path: string } | { fd: number };
 
 /** The namespace file behind a {@link NetnsRef}. */
 export function netnsPath(ref: NetnsRef): string {
@@ -21,85 +25,109 @@ export function netnsPath(ref: NetnsRef): string {
   return ref.includes('/') ? ref : `/run/netns/${ref}`;
 }
 
-/** An open handle on another namespace: its fd (kept open) and its id as seen from our socket. */
-export interface NetnsHandle {
-  /** The namespace file. */
-  path: string;
-  /** An open fd of it (for IFLA_NET_NS_FD). */
-  fd: number;
-  /** Its id relative to the socket's namespace (for IFLA_TARGET_NETNSID). */
-  nsid: number;
-  /** Close the fd. */
+/** What the kernel asks of a process that enters a namespace. */
+export const SETNS_HINT =
+  "entering a network namespace (setns) needs CAP_SYS_ADMIN in the namespace's owning user namespace: run as root, or as the user that created it";
+
+const ALLOWED = 'an object with own `path` (a namespace file, no NUL bytes) or own `fd` (0..2147483647)';
+
+/**
+ * Check a {@link NetnsTarget}: exactly one own `path` or `fd` field, of the
+ * right type (inherited fields and getters are not followed). Throws
+ * {@link InvalidArgumentError} naming `netns`.
+ */
+export function checkNetnsTarget(target: unknown): NetnsTarget {
+  if (target === null || typeof target !== 'object' || Array.isArray(target))
+    throw new InvalidArgumentError('netns', target, ALLOWED);
+  const path = ownValue(target, 'path');
+  const fd = ownValue(target, 'fd');
+  if ((path === undefined) === (fd === undefined)) throw new InvalidArgumentError('netns', target, ALLOWED);
+  if (path !== undefined) {
+    if (typeof path !== 'string' || path === '' || path.includes('\0') || path.length > 4095)
+      throw new InvalidArgumentError(
+        'netns.path',
+        path,
+        'a namespace file path (1..4095 characters, no NUL)',
+      );
+    return { path };
+  }
+  if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff)
+    throw new InvalidArgumentError('netns.fd', fd, 'an open file descriptor 0..2147483647');
+  return { fd };
+}
+
+/** An own data field's value, never a getter's or a prototype's. */
+function ownValue(o: object, key: string): unknown {
+  const d = Object.getOwnPropertyDescriptor(o, key);
+  return d && 'value' in d ? d.value : undefined;
+}
+
+/** A namespace file held open while a socket may still need it (its side socket is opened later). */
+export interface NamespaceFile {
+  /** The file as named (for messages). */
+  readonly path: string;
+  /** The open descriptor. */
+  readonly fd: number;
+  /** Close it; idempotent. */
   close(): void;
 }
 
-async function getNsid(sock: NetlinkTransport, fd: number, opts: RequestOptions): Promise<number> {
-  const bytes = await sock.reply((seq) => buildGetNsidRequest(seq, fd), { ...opts, operation: 'netns' });
-  let nsid = -1;
-  // struct rtgenmsg (4 bytes padded) then NETNSA_* attributes.
-  forEachAttribute(bytes, NLMSG_HDRLEN + 4, bytes.byteLength, (type, vs, ve) => {
-    if (type === NETNSA_NSID && ve - vs >= 4)
-      nsid = new DataView(bytes.buffer, bytes.byteOffset + vs, 4).getInt32(0, true);
-  });
-  return nsid;
-}
-
 /**
- * Open a namespace file without blocking (a FIFO given as the path would
- * hang a plain open) and make sure it is one: namespace files are empty
- * regular files (nsfs), so a FIFO, device, socket or directory is refused
- * before anything reads it.
+ * Open the namespace `target` names, for {@link NetlinkSocket}. A given fd
+ * is reopened through /proc/self/fd, so the caller may close theirs at once.
+ * Opened without blocking (a FIFO named as the path would hang a plain open)
+ * and refused unless it is a namespace file (nsfs files are empty regular
+ * files; setns refuses any other).
  */
-function openNamespaceFile(path: string): number {
+export function openNamespaceFile(target: NetnsTarget): NamespaceFile {
+  const path = 'path' in target ? target.path : `/proc/self/fd/${target.fd}`;
   let fd: number;
   try {
     fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new SocketError(`cannot open network namespace ${path}: ${err.code ?? err.message}`, undefined, e);
+    throw openFailure(path, e as NodeJS.ErrnoException);
   }
+  let regular = false;
   try {
-    if (fstatSync(fd).isFile()) return fd;
+    regular = fstatSync(fd).isFile();
   } catch {}
-  closeSync(fd);
-  throw new SocketError(`cannot open network namespace ${path}: not a namespace file`);
+  if (!regular) {
+    closeSync(fd);
+    throw new SocketError(`cannot open network namespace ${path}: not a namespace file`);
+  }
+  let open = true;
+  return {
+    path,
+    fd,
+    close() {
+      if (open) closeSync(fd);
+      open = false;
+    },
+  };
+}
+
+function openFailure(path: string, err: NodeJS.ErrnoException): Error {
+  if (err.code === 'EACCES' || err.code === 'EPERM')
+    return namespaceDenied(path, err.errno ? -err.errno : 13);
+  return new SocketError(`cannot open network namespace ${path}: ${err.code ?? err.message}`, undefined, err);
 }
 
 /**
- * Open the namespace `ref` and get (or assign) its id. Throws SocketError
- * when the namespace file cannot be opened.
+ * The error for a namespace this process may not enter (EPERM from setns,
+ * or EACCES opening its file).
  */
-export async function openNetns(
-  sock: NetlinkTransport,
-  ref: NetnsRef,
-  opts: RequestOptions = {},
-): Promise<NetnsHandle> {
-  const path = netnsPath(ref);
-  const fd = openNamespaceFile(path);
-  try {
-    let nsid = await getNsid(sock, fd, opts);
-    if (nsid < 0) {
-      try {
-        await sock.ack((seq) => buildNewNsidRequest(seq, fd), { ...opts, operation: 'netns' });
-      } catch (e) {
-        // EEXIST: someone assigned an id meanwhile; read it below.
-        if ((e as { errno?: number }).errno !== 17) throw e;
-      }
-      nsid = await getNsid(sock, fd, opts);
-    }
-    if (nsid < 0) throw new SocketError(`the kernel assigned no id to network namespace ${path}`);
-    let open = true;
-    return {
-      path,
-      fd,
-      nsid,
-      close() {
-        if (open) closeSync(fd);
-        open = false;
-      },
-    };
-  } catch (e) {
-    closeSync(fd);
-    throw asKernelError(e, 'netns', path);
-  }
+export function namespaceDenied(path: string, errno: number): PermissionError {
+  return new PermissionError({ errno, operation: 'netns', hint: SETNS_HINT }, `may not enter ${path}`);
+}
+
+/** The error for a socket() inside a namespace that failed with `errno`. */
+export function namespaceOpenError(path: string, errno: number, cause: unknown): Error {
+  if (errno === 1 || errno === 13) return namespaceDenied(path, errno);
+  if (errno === 22)
+    return new SocketError(`cannot open network namespace ${path}: not a network namespace`, errno, cause);
+  return new SocketError(
+    `cannot open a netlink socket in ${path}: ${(cause as Error).message}`,
+    errno,
+    cause,
+  );
 }

@@ -19,6 +19,13 @@ import { forEachMessage, type NetlinkHeader } from '../codec/header.js';
 import { buildRefusedGetLinkRequest } from '../codec/link-requests.js';
 import { AbortedError, MAYBE_APPLIED, SocketClosedError, SocketError, TimeoutError } from './errors.js';
 import { NativeNetlinkSocket } from './native.js';
+import {
+  checkNetnsTarget,
+  type NamespaceFile,
+  type NetnsTarget,
+  namespaceOpenError,
+  openNamespaceFile,
+} from './netns.js';
 
 /** Most bytes of requests sent in one sendmsg. */
 const MAX_BATCH_BYTES = 32 * 1024;
@@ -61,6 +68,13 @@ export interface SocketOptions {
   keepAlive?: boolean;
   /** Most requests handed to the kernel at once (default 64); more wait in order. */
   maxInFlight?: number;
+  /**
+   * Open the socket inside this network namespace: `{ path }` of a namespace
+   * file (/run/netns/NAME, /proc/PID/ns/net) or `{ fd }` of an open one.
+   * Everything the socket does then happens there: requests (link changes
+   * included), dumps and events. Default: the process's own namespace.
+   */
+  netns?: NetnsTarget;
 }
 
 /** Options of one request. */
@@ -299,15 +313,19 @@ export class NetlinkSocket implements NetlinkTransport {
    * ten, and cost a closure each.
    */
   private readonly signals = new Map<AbortSignal, SignalWatch>();
+  /** The namespace the socket was opened in, held for its side socket; undefined for the process's own. */
+  private readonly ns: NamespaceFile | undefined;
 
-  private constructor(opts: SocketOptions) {
+  private constructor(opts: SocketOptions, ns: NamespaceFile | undefined) {
     // The binding loads on first use, so that importing the library costs nothing.
     this.raw = NativeNetlinkSocket.open(NETLINK_ROUTE, {
+      ...(ns ? { netnsFd: ns.fd } : {}),
       datagramSize: opts.datagramSize ?? 0,
       recvBufferSize: opts.recvBufferSize ?? 1024 * 1024,
       // The size asked for, past net.core.rmem_max when the process may (CAP_NET_ADMIN).
       rcvbufForce: true,
     });
+    this.ns = ns;
     this.port = this.raw.address().port;
     this.peeking = !opts.datagramSize;
     this.onEvent = opts.onEvent;
@@ -328,14 +346,24 @@ export class NetlinkSocket implements NetlinkTransport {
   /**
    * Open a socket. Throws {@link SocketError} when the kernel refuses one.
    * @param opts - receive buffer and datagram sizes, multicast groups and their callbacks,
-   *   `keepAlive`, `maxInFlight` (default: a 1 MiB buffer, no groups, 64 in flight)
-   * @throws {@link SocketError} when the kernel refuses a socket (e.g. EMFILE) or a group
+   *   `keepAlive`, `maxInFlight`, `netns` (default: a 1 MiB buffer, no groups, 64 in flight,
+   *   the process's own namespace)
+   * @throws {@link InvalidArgumentError} for a `netns` that is not `{ path }` or `{ fd }`
+   * @throws {@link PermissionError} when the process may not enter `netns` (setns needs
+   *   CAP_SYS_ADMIN in the namespace's owning user namespace)
+   * @throws {@link SocketError} when the kernel refuses a socket (e.g. EMFILE) or a group, or
+   *   `netns` cannot be opened or is not a network namespace
    */
   static open(opts: SocketOptions = {}): NetlinkSocket {
+    const target = opts.netns === undefined ? undefined : checkNetnsTarget(opts.netns);
+    const ns = target ? openNamespaceFile(target) : undefined;
     try {
-      return new NetlinkSocket(opts);
+      return new NetlinkSocket(opts, ns);
     } catch (e) {
+      ns?.close();
       const errno = (e as { errno?: number }).errno;
+      if (ns && errno !== undefined && (e as { syscall?: string }).syscall === 'socket')
+        throw namespaceOpenError(ns.path, errno, e);
       throw new SocketError(`cannot open a netlink socket: ${(e as Error).message}`, errno, e);
     }
   }
@@ -726,7 +754,11 @@ export class NetlinkSocket implements NetlinkTransport {
     let side: NetlinkSocket;
     try {
       // Fixed 32 KiB reads: a socket that may read one datagram has nothing to gain from priming.
-      side = this.side ??= NetlinkSocket.open({ datagramSize: 32 * 1024 });
+      // In this socket's namespace: a dump answers for the namespace of the socket that asks.
+      side = this.side ??= NetlinkSocket.open({
+        datagramSize: 32 * 1024,
+        ...(this.ns ? { netns: { fd: this.ns.fd } } : {}),
+      });
     } catch (err) {
       this.fail(e.seq, err);
       return;
@@ -968,6 +1000,7 @@ export class NetlinkSocket implements NetlinkTransport {
     }
     if (this.side) this.dropSide(this.side);
     this.raw.close();
+    this.ns?.close();
   }
 
   /** Close the socket; pending requests reject with {@link SocketClosedError}. Idempotent. */

@@ -1,12 +1,24 @@
 /**
- * Acting in other network namespaces without entering them: two namespaces
- * are made for the test, and `ip -n` checks that links land only where asked.
+ * Acting in other network namespaces over a socket opened inside them, in
+ * this process: two namespaces are made for the test, `ip -n` checks that
+ * links land (and go) only where asked, and a spy checks that no process is
+ * started on the way.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EoipClient } from '../../src/api/client.js';
-import { KindNotAvailableError, LinkNotFoundError, NotATunnelError } from '../../src/api/errors.js';
+import {
+  KindNotAvailableError,
+  LinkNotFoundError,
+  NotATunnelError,
+  PermissionError,
+} from '../../src/api/errors.js';
+import { changeTunnel, planChangeTunnel } from '../../src/api/tunnels.js';
+import { RTM_DELLINK } from '../../src/codec/constants.js';
+import { deleteLinks } from '../../src/transport/bulk-delete.js';
 import { createLink } from '../../src/transport/links.js';
+import type { NetlinkTransport } from '../../src/transport/socket.js';
+import { type SpawnSpy, spySpawns } from '../edges/inprocess-helpers.js';
 import { canUseKernel, ip, linkNames } from './helpers.js';
 
 const A = `eoipt-a-${process.pid}`;
@@ -30,6 +42,16 @@ describe.skipIf(!canUseKernel)('network namespaces', () => {
     ip('netns', 'del', B);
   });
 
+  // Every test: whatever it does in another namespace starts no process.
+  let spawns: SpawnSpy;
+  beforeEach(() => {
+    spawns = spySpawns();
+  });
+  afterEach(() => {
+    spawns.restore();
+    expect(spawns.started.filter(([file]) => file !== 'ip')).toEqual([]);
+  });
+
   it('lists and gets links of another namespace by name, path and pid', async () => {
     const byName = await EoipClient.open({ netns: B });
     const byPath = await EoipClient.open({ netns: `/run/netns/${B}` });
@@ -48,12 +70,11 @@ describe.skipIf(!canUseKernel)('network namespaces', () => {
     }
   });
 
-  it('creates a link inside the namespace asked for, and nowhere else', async () => {
+  it("creates a link inside the namespace asked for, and nowhere else: the client's socket is there", async () => {
     const here = linkNames();
     const c = await EoipClient.open({ netns: A });
     try {
-      const nsid = (c as unknown as { ns: { nsid: number } }).ns.nsid;
-      await createLink(c.transport, { name: 'bra', kind: 'bridge' }, { targetNsid: nsid });
+      await createLink(c.transport, { name: 'bra', kind: 'bridge' });
     } finally {
       c.close();
     }
@@ -78,7 +99,7 @@ describe.skipIf(!canUseKernel)('network namespaces', () => {
     expect(linkNames()).toEqual(here);
   });
 
-  it('changes run inside the namespace: its links are found there, with the same error classes', async () => {
+  it('changes run inside the namespace, in this process: its links are found there, with the same error classes', async () => {
     const c = await EoipClient.open({ netns: B });
     try {
       // vxb exists only in B: finding it proves the change ran there.
@@ -88,11 +109,94 @@ describe.skipIf(!canUseKernel)('network namespaces', () => {
       const missing = await c.changeTunnel('nothere', { ttl: 9 }).catch((e) => e);
       expect(missing).toBeInstanceOf(LinkNotFoundError);
       expect(missing).toMatchObject({ errno: 19, operation: 'change', interface: 'nothere' });
+      await expect(c.planChangeTunnel('vxb', { tos: 4 })).rejects.toBeInstanceOf(NotATunnelError);
       await expect(c.deleteTunnel('vxb')).rejects.toBeInstanceOf(NotATunnelError);
     } finally {
       c.close();
     }
+    // The one-shot functions too, by name, path and pid alike.
+    const sleeper = spawn('ip', ['netns', 'exec', B, 'sleep', '30']);
+    await new Promise((r) => setTimeout(r, 300));
+    try {
+      for (const netns of [B, `/run/netns/${B}`, sleeper.pid!]) {
+        const err = await changeTunnel('vxb', { ttl: 9 }, { netns }).catch((e) => e);
+        expect(err).toMatchObject({ name: 'NotATunnelError', interface: 'vxb', kind: 'vxlan' });
+        await expect(planChangeTunnel('vxb', { ttl: 9 }, { netns })).rejects.toBeInstanceOf(NotATunnelError);
+      }
+    } finally {
+      sleeper.kill();
+    }
     expect(namesIn(B)).toEqual(['lo', 'vxb']);
+  }, 30000);
+
+  it('deleteLinks over a client of another namespace deletes there, together (one group delete)', async () => {
+    const names = ['dla', 'dlb', 'dlc', 'dld'];
+    execFileSync('ip', ['-n', A, '-batch', '-'], {
+      input: `${names.map((n) => `link add ${n} type bridge`).join('\n')}\n`,
+    });
+    const here = linkNames();
+    const c = await EoipClient.open({ netns: A });
+    const deletes: number[] = [];
+    try {
+      // Count the RTM_DELLINK requests: one each when deleted one by one, one in all when together.
+      const t = c.transport;
+      const counted: NetlinkTransport = {
+        ack: (build, o) =>
+          t.ack((seq) => {
+            const bytes = build(seq);
+            if (new DataView(bytes.buffer, bytes.byteOffset).getUint16(4, true) === RTM_DELLINK)
+              deletes.push(seq);
+            return bytes;
+          }, o),
+        reply: (b, o) => t.reply(b, o),
+        dump: (b, v, o) => t.dump(b, v, o),
+        close: () => t.close(),
+      };
+      const results = await deleteLinks(counted, [...names.map((name) => ({ name })), { name: 'vxb' }]);
+      expect(results.map((r) => r.status)).toEqual([
+        'fulfilled',
+        'fulfilled',
+        'fulfilled',
+        'fulfilled',
+        'rejected',
+      ]);
+      // vxb lives in B, not A.
+      expect((results[4] as PromiseRejectedResult).reason).toBeInstanceOf(LinkNotFoundError);
+    } finally {
+      c.close();
+    }
+    expect(deletes).toHaveLength(1);
+    expect(namesIn(A).filter((n) => names.includes(n))).toEqual([]);
+    expect(linkNames()).toEqual(here);
+    expect(namesIn(B)).toEqual(['lo', 'vxb']);
+  }, 30000);
+
+  it('a namespace the caller may not enter is a PermissionError with the setns hint', () => {
+    // A namespace made by root, entered by nobody: setns needs CAP_SYS_ADMIN over it.
+    const script = `
+      import { changeTunnel } from ${JSON.stringify(new URL('../../src/api/tunnels.ts', import.meta.url).pathname)};
+      const e = await changeTunnel('vxb', { ttl: 9 }, { netns: ${JSON.stringify(B)} }).catch((e) => e);
+      console.log(JSON.stringify({ name: e.name, errno: e.errno, code: e.code, operation: e.operation, hint: e.hint, message: e.message }));
+    `;
+    const out = execFileSync(
+      'setpriv',
+      [
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        process.execPath,
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        script,
+      ],
+      { encoding: 'utf8', env: { ...process.env, HOME: '/tmp' } },
+    );
+    const e = JSON.parse(out.trim()) as Record<string, unknown>;
+    expect(e).toMatchObject({ name: PermissionError.name, errno: 1, code: 'EPERM', operation: 'netns' });
+    expect(e['message']).toBe(`netns: may not enter /run/netns/${B} (EPERM); ${e['hint']}`);
+    expect(e['hint']).toContain("CAP_SYS_ADMIN in the namespace's owning user namespace");
   }, 30000);
 
   it('a namespace that does not exist is a clear error', async () => {
