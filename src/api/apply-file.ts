@@ -159,6 +159,19 @@ function readToEnd(fd: number, file: string, sizeHint: number): string {
   return buf.toString('utf8', 0, length);
 }
 
+/** The error for a file that cannot be opened or read: its errno code, never its content. */
+function cannotRead(file: string, e: unknown): ApplyFileError {
+  const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+  return new ApplyFileError({
+    file: undefined,
+    position: undefined,
+    field: 'file',
+    value: file,
+    allowed: 'a readable regular file',
+    problem: `cannot read ${printableName(file)}: ${code}`,
+  });
+}
+
 /**
  * The text of an apply file, read safely: opened without blocking (a FIFO
  * does not hang), refused unless it is a regular file of at most
@@ -173,15 +186,7 @@ export function readApplyFileText(file: string): string {
   try {
     fd = openSync(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
-    throw new ApplyFileError({
-      file: undefined,
-      position: undefined,
-      field: 'file',
-      value: file,
-      allowed: 'a readable regular file',
-      problem: `cannot read ${printableName(file)}: ${code}`,
-    });
+    throw cannotRead(file, e);
   }
   try {
     const st = fstatSync(fd);
@@ -199,15 +204,7 @@ export function readApplyFileText(file: string): string {
     return readToEnd(fd, file, st.size);
   } catch (e) {
     if (e instanceof ApplyFileError) throw e;
-    const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
-    throw new ApplyFileError({
-      file: undefined,
-      position: undefined,
-      field: 'file',
-      value: file,
-      allowed: 'a readable regular file',
-      problem: `cannot read ${printableName(file)}: ${code}`,
-    });
+    throw cannotRead(file, e);
   } finally {
     closeSync(fd);
   }
