@@ -4,7 +4,9 @@
  * DumpInterruptedError) makes the watcher read again, with backoff, until a
  * read succeeds; the watch ends only on abort, return() or a fatal error.
  * watchTunnels itself is set up, resyncs, and closes (no eoip driver here:
- * its tunnels list stays empty while veth churn overflows its reader).
+ * its tunnels list stays empty while veth churn overflows its socket).
+ * Events are read in this process: a burst that arrives while the process is
+ * blocked (a synchronous `ip -batch`) overflows the watcher's own socket.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { getEventListeners } from 'node:events';
@@ -19,30 +21,9 @@ import type { LinkSubscription } from '../../src/transport/events.js';
 import { NetlinkSocket, type SocketOptions } from '../../src/transport/socket.js';
 import { canUseKernel, ip, ipLinks } from '../kernel/helpers.js';
 
-/** The pid of this process's event reader (the watcher's child), or undefined. */
-function readerPid(): number | undefined {
-  try {
-    const out = execFileSync('pgrep', ['-n', '-P', String(process.pid), '-f', 'events-child'], {
-      encoding: 'utf8',
-    });
-    return Number(out.trim()) || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Wait for the reader process to be gone (it exits once the watcher closes its channel). */
-async function readerGone(): Promise<boolean> {
-  for (let i = 0; i < 200; i++) {
-    if (readerPid() === undefined) return true;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return false;
-}
-
 /**
- * Wait until a socket of this namespace listens to link events (the
- * reader's): this namespace is the test run's own, so it is the watcher's.
+ * Wait until a socket of this namespace listens to link events: this
+ * namespace is the test run's own, so it is the watcher's.
  */
 async function subscribed(): Promise<void> {
   for (let i = 0; i < 400; i++) {
@@ -57,7 +38,7 @@ async function subscribed(): Promise<void> {
       return;
     await new Promise((r) => setTimeout(r, 25));
   }
-  throw new Error('the reader never subscribed');
+  throw new Error('the watcher never subscribed');
 }
 
 /** `ip -batch` of `lines`, run to completion. */
@@ -102,8 +83,10 @@ describe.skipIf(!canUseKernel)('a watcher through a storm of link changes', () =
       ),
     );
     const dumps = spyDumps();
+    const open = spyOpen();
     const ac = new AbortController();
     const it = watchLinks({ kind: 'veth', signal: ac.signal, initial: true, recvBufferSize: 65536 });
+    open.restore();
     try {
       for (let known = 0; known < pairs * 2; known++) expect((await next(it))?.type).toBe('added');
       // Links keep coming and going: the watcher's dumps come back interrupted (NLM_F_DUMP_INTR).
@@ -112,15 +95,13 @@ describe.skipIf(!canUseKernel)('a watcher through a storm of link changes', () =
         ['-c', `while true; do ip link add ${prefix}c type bridge; ip link del ${prefix}c; done`],
         { stdio: 'ignore' },
       );
-      // Overflow the reader's small buffer (a burst while it is stopped) until a resync had to read
-      // more than once: one of its reads got five interrupted dumps in a row (DumpInterruptedError).
+      // Overflow the watcher's small buffer (a burst while this process is blocked in `ip -batch`)
+      // until a resync had to read more than once: one of its reads got five interrupted dumps in a
+      // row (DumpInterruptedError).
       const attempts: number[] = [];
       for (let storm = 0; Math.max(0, ...attempts) < 2; storm++) {
         expect(storm).toBeLessThan(25);
         await subscribed();
-        const reader = readerPid();
-        expect(reader).toBeDefined();
-        process.kill(reader!, 'SIGSTOP');
         batch(
           Array.from(
             { length: 100 },
@@ -129,7 +110,6 @@ describe.skipIf(!canUseKernel)('a watcher through a storm of link changes', () =
           ),
         );
         pairs += 100;
-        process.kill(reader!, 'SIGCONT');
         for (;;) {
           const ev = await next(it);
           // The watch goes on through it all.
@@ -148,9 +128,9 @@ describe.skipIf(!canUseKernel)('a watcher through a storm of link changes', () =
       dumps.restore();
       ac.abort();
     }
-    // The watch ended only now, on abort, without an error.
+    // The watch ended only now, on abort, without an error, and its one socket is closed.
     expect(await it.next()).toEqual({ value: undefined, done: true });
-    expect(await readerGone()).toBe(true);
+    expect(open.sockets.map((s) => s.isClosed)).toEqual([true]);
   }, 300_000);
 });
 
@@ -179,22 +159,17 @@ function spyDumps(): { readonly longestInterruptedRun: number; restore: () => vo
 }
 
 describe.skipIf(!canUseKernel)('a watcher too busy to take its notifications', () => {
-  it('gets a loss and a resync instead of a reader that buffers without bound', async () => {
+  it('gets a loss (ENOBUFS) and a resync, and goes on reading the same socket', async () => {
     batch([`link add ${prefix}a0 group ${GROUP} type veth peer name ${prefix}b0`]);
-    // A backlog of 50 notifications at most in the reader (the default is 20,000).
-    process.env['EOIP_EVENTS_BACKLOG'] = '50';
+    const open = spyOpen();
     const ac = new AbortController();
-    let it: ReturnType<typeof watchLinks>;
-    try {
-      it = watchLinks({ kind: 'veth', signal: ac.signal, initial: true });
-    } finally {
-      delete process.env['EOIP_EVENTS_BACKLOG'];
-    }
+    const it = watchLinks({ kind: 'veth', signal: ac.signal, initial: true, recvBufferSize: 65536 });
+    open.restore();
     try {
       expect((await next(it))?.type).toBe('added');
       expect((await next(it))?.type).toBe('added');
-      // This process is blocked while 300 pairs appear: the reader reads them all (its socket
-      // buffer is large) but cannot hand them over.
+      // This process is blocked while 300 pairs appear: the kernel cannot queue them all in the
+      // watcher's small buffer, drops the rest and says so.
       const pairs = 300;
       batch(
         Array.from(
@@ -213,10 +188,13 @@ describe.skipIf(!canUseKernel)('a watcher too busy to take its notifications', (
       }
       // Every link was reported once: some as they came, the rest by the resync.
       expect(added).toBe(pairs * 2);
+      // Still the first socket, still reading: a change after the resync arrives.
+      batch([`link set ${prefix}a1 mtu 1400`]);
+      expect(await next(it)).toMatchObject({ type: 'changed', tunnel: { name: `${prefix}a1`, mtu: 1400 } });
     } finally {
       ac.abort();
     }
-    expect(await readerGone()).toBe(true);
+    expect(open.sockets.map((s) => s.isClosed)).toEqual([true]);
   }, 60_000);
 });
 
@@ -384,47 +362,46 @@ describe.skipIf(!canUseKernel)('watchTunnels on a kernel without the eoip driver
     expect(() => watchTunnels({ kind: 'veth' as never })).toThrow(InvalidArgumentError);
   });
 
-  it('starts, resyncs after its reader overflowed, and closes with return()', async () => {
+  it('starts, resyncs after its socket overflowed, and closes with return()', async () => {
+    const open = spyOpen();
     const it = watchTunnels({ initial: true, recvBufferSize: 65536 });
-    // Nothing to report at the start: wait for the reader to be subscribed.
+    open.restore();
+    // Nothing to report at the start: wait for the watcher to be subscribed.
     await subscribed();
-    const reader = readerPid();
-    expect(reader).toBeDefined();
-    process.kill(reader!, 'SIGSTOP');
+    // This process is blocked while the burst comes.
     batch(
       Array.from(
         { length: 300 },
         (_, i) => `link add ${prefix}a${i} group ${GROUP} type veth peer name ${prefix}b${i}`,
       ),
     );
-    process.kill(reader!, 'SIGCONT');
     // veth events are not tunnel events: the only event is the resync, with no tunnels.
     const ev = (await next(it)) as TunnelEvent;
     expect(ev).toMatchObject({ type: 'resync', tunnels: [] });
     expect(ev.type === 'resync' && ev.attempts).toBeGreaterThanOrEqual(1);
     expect(await it.return!()).toEqual({ value: undefined, done: true });
     expect(await it.next()).toEqual({ value: undefined, done: true });
-    expect(await readerGone()).toBe(true);
+    expect(open.sockets.map((s) => s.isClosed)).toEqual([true]);
   }, 60_000);
 
-  it('an abort ends the iteration normally and stops the reader; in-process watchers free their socket', async () => {
-    const ac = new AbortController();
-    const it = watchTunnels({ signal: ac.signal, kind: 'eoip' });
-    const first = it.next();
-    for (let i = 0; i < 200 && readerPid() === undefined; i++) await new Promise((r) => setTimeout(r, 25));
-    ac.abort();
-    expect(await first).toEqual({ value: undefined, done: true });
-    expect(await readerGone()).toBe(true);
-    // isolate: false: the event socket lives here; abort closes it.
-    const ac2 = new AbortController();
-    const open = spyOpen();
-    const it2 = watchTunnels({ signal: ac2.signal, isolate: false });
-    const pending = it2.next();
-    expect(open.sockets).toHaveLength(1);
-    ac2.abort();
-    expect(await pending).toEqual({ value: undefined, done: true });
-    expect(open.sockets[0]!.isClosed).toBe(true);
-    open.restore();
+  it('an abort ends the iteration normally and frees its one socket, whatever `isolate` says', async () => {
+    for (const isolate of [undefined, true, false]) {
+      const ac = new AbortController();
+      const open = spyOpen();
+      const it = watchTunnels({
+        signal: ac.signal,
+        kind: 'eoip',
+        ...(isolate !== undefined ? { isolate } : {}),
+      });
+      open.restore();
+      const pending = it.next();
+      // The event socket lives here, in this process, from the start.
+      expect(open.sockets).toHaveLength(1);
+      expect(open.sockets[0]!.isClosed).toBe(false);
+      ac.abort();
+      expect(await pending).toEqual({ value: undefined, done: true });
+      expect(open.sockets[0]!.isClosed).toBe(true);
+    }
   });
 });
 
