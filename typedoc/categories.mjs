@@ -27,7 +27,8 @@ export function load(app) {
         continue;
       }
       const sig = refl.signatures?.[0];
-      const target = refl.comment ?? sig?.comment ?? (refl.comment = new Comment());
+      if (!refl.comment && !sig?.comment) refl.comment = new Comment();
+      const target = refl.comment ?? sig.comment;
       target.blockTags.push(new CommentTag('@category', [{ kind: 'text', text: title }]));
     }
   });

@@ -2,8 +2,9 @@
 // one (test/unit/api-groups.test.ts checks it), in the order users meet them.
 export const API_GROUPS = [
   {
-    title: "Tunnels",
-    description: "Create, change, get, list and delete EoIP / EoIPv6 tunnels: the one-shot functions, the `EoipClient` that keeps one socket for many operations, their types, and the preflight checks.",
+    title: 'Tunnels',
+    description:
+      'Create, change, get, list and delete EoIP / EoIPv6 tunnels: the one-shot functions, the `EoipClient` that keeps one socket for many operations, their types, and the preflight checks.',
     names: [
       'changeTunnel',
       'createTunnel',
@@ -43,8 +44,9 @@ export const API_GROUPS = [
     ],
   },
   {
-    title: "Links",
-    description: "Any kind of link (bridges, veth, vxlan, the tunnels' underlay), and the rtnetlink socket under every operation.",
+    title: 'Links',
+    description:
+      "Any kind of link (bridges, veth, vxlan, the tunnels' underlay), and the rtnetlink socket under every operation.",
     names: [
       'changeLink',
       'createLink',
@@ -72,8 +74,9 @@ export const API_GROUPS = [
     ],
   },
   {
-    title: "Events",
-    description: "Watch tunnels and links: added, changed and removed events, with a resync when events were lost.",
+    title: 'Events',
+    description:
+      'Watch tunnels and links: added, changed and removed events, with a resync when events were lost.',
     names: [
       'LinkEvent',
       'TunnelChange',
@@ -86,8 +89,9 @@ export const API_GROUPS = [
     ],
   },
   {
-    title: "Apply",
-    description: "Declarative apply: bring a namespace to the tunnels a file or list declares, and the kind-agnostic reconcile engine under it.",
+    title: 'Apply',
+    description:
+      'Declarative apply: bring a namespace to the tunnels a file or list declares, and the kind-agnostic reconcile engine under it.',
     names: [
       'ApplyError',
       'ApplyFileError',
@@ -125,8 +129,8 @@ export const API_GROUPS = [
     ],
   },
   {
-    title: "Errors",
-    description: "Every error the library throws: one class per cause, all subclasses of `EoipError`.",
+    title: 'Errors',
+    description: 'Every error the library throws: one class per cause, all subclasses of `EoipError`.',
     names: [
       'AbortedError',
       'DumpInterruptedError',
@@ -149,8 +153,9 @@ export const API_GROUPS = [
     ],
   },
   {
-    title: "Codec",
-    description: "Bytes to values and back, with no I/O: request builders, the link and error decoders, and `describeMessage` for a readable tree of any message.",
+    title: 'Codec',
+    description:
+      'Bytes to values and back, with no I/O: request builders, the link and error decoders, and `describeMessage` for a readable tree of any message.',
     names: [
       'RawAttribute',
       'AttributeWriter',

@@ -454,7 +454,10 @@ describe.skipIf(!CAN_UNSHARE)('eoip apply in a fresh network namespace (no eoip 
   it('not JSON, not YAML, no such file, no file: exit 1', () => {
     const cases: Array<[string[], RegExp]> = [
       [['apply', file('broken.json', '{"tunnels": [')], /^eoip: apply: .*broken\.json:1:14: not JSON: /],
-      [['apply', file('broken.yaml', 'tunnels:\n  - name: [\n')], /^eoip: apply: .*broken\.yaml:\d+:\d+: not YAML: /],
+      [
+        ['apply', file('broken.yaml', 'tunnels:\n  - name: [\n')],
+        /^eoip: apply: .*broken\.yaml:\d+:\d+: not YAML: /,
+      ],
       [['apply', join(dir, 'missing.json')], /^eoip: apply: cannot read .*missing\.json: ENOENT\n$/],
       [['apply'], /^eoip: apply: which file\?/],
       [['apply', 'a.json', 'b.json'], /^eoip: apply: unexpected argument "b\.json"/],
