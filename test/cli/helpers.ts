@@ -80,8 +80,8 @@ export async function ensureBuilt(): Promise<void> {
       if (!configs.some((c) => JSON.stringify(c.entry).includes('src/cli/main.ts'))) {
         throw new Error('tsup.config.ts has no src/cli/main.ts entry');
       }
-      // The bin and the files that ship beside it in dist/ (e.g. the namespace
-      // helper it spawns); the library build (the one that cleans dist/) is left out.
+      // The bin and any files that ship beside it in dist/; the library build
+      // (the one that cleans dist/) is left out.
       // Built into a fresh directory, then renamed into place (the bin last),
       // so a reader never sees a half-written file.
       const staging = `${BIN_DIR}.${process.pid}`;
@@ -93,8 +93,8 @@ export async function ensureBuilt(): Promise<void> {
           // config: false, or tsup loads tsup.config.ts again and builds every
           // entry of it with these options merged in, all at once into the
           // same directory: concurrent writers of one file left the tail of
-          // the longer version behind (a bin-banner build of events-child.cjs
-          // raced the plain one, and the reader died on the leftover bytes).
+          // the longer version behind (a bin-banner build of one entry
+          // raced the plain one, leaving a corrupt file).
           await build({ ...(c as object), config: false, outDir: staging, silent: true } as Parameters<
             typeof build
           >[0]);

@@ -4,7 +4,7 @@
  * links land (and go) only where asked, and a spy checks that no process is
  * started on the way.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EoipClient } from '../../src/api/client.js';
 import {
@@ -18,6 +18,7 @@ import { RTM_DELLINK } from '../../src/codec/constants.js';
 import { deleteLinks } from '../../src/transport/bulk-delete.js';
 import { createLink } from '../../src/transport/links.js';
 import type { NetlinkTransport } from '../../src/transport/socket.js';
+import { BIN, ensureBuilt } from '../cli/helpers.js';
 import { type SpawnSpy, spySpawns } from '../edges/inprocess-helpers.js';
 import { canUseKernel, ip, linkNames } from './helpers.js';
 
@@ -32,11 +33,13 @@ function namesIn(ns: string): string[] {
 }
 
 describe.skipIf(!canUseKernel)('network namespaces', () => {
-  beforeAll(() => {
+  beforeAll(async () => {
+    // The bin for the CLI test, built before any test watches for started processes.
+    await ensureBuilt();
     ip('netns', 'add', A);
     ip('netns', 'add', B);
     ip('-n', B, 'link', 'add', 'vxb', 'type', 'vxlan', 'id', '11', 'dstport', '4789');
-  });
+  }, 180_000);
   afterAll(() => {
     ip('netns', 'del', A);
     ip('netns', 'del', B);
@@ -198,6 +201,19 @@ describe.skipIf(!canUseKernel)('network namespaces', () => {
     expect(e['message']).toBe(`netns: may not enter /run/netns/${B} (EPERM); ${e['hint']}`);
     expect(e['hint']).toContain("CAP_SYS_ADMIN in the namespace's owning user namespace");
   }, 30000);
+
+  it('eoip monitor -n NAME by a user who may not enter it: one line, exit 2', () => {
+    const r = spawnSync(
+      'setpriv',
+      ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, '-n', B, 'monitor'],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      `eoip: netns: may not enter /run/netns/${B} (EPERM); entering a network namespace (setns) needs CAP_SYS_ADMIN in the namespace's owning user namespace: run as root, or as the owner of that user namespace\n`,
+    );
+  }, 30_000);
 
   it('a namespace that does not exist is a clear error', async () => {
     const err = await EoipClient.open({ netns: 'no-such-ns-here' }).catch((e) => e);
