@@ -329,6 +329,14 @@ export const DELETE_LINKS_OPTIONS: FieldTable = fieldTable(LINK_OPTIONS, {
   maxAttempts: int(1, 1000),
 });
 
+/** {@link dumpLinks}' request (DumpLinksRequest). */
+export const DUMP_LINKS_REQUEST: FieldTable = fieldTable(LINK_OPTIONS, {
+  kind: linkKind,
+  master: ifindex,
+  stats: bool,
+  maxAttempts: int(1, 1000),
+});
+
 /** Fields of a link request body (LinkRequestBody). */
 export const LINK_BODY: FieldTable = fieldTable({
   index: ifindex,

@@ -14,6 +14,7 @@ import type { NetlinkHeader } from '../codec/header.js';
 import { decodeLinkBody, peekLinkKind } from '../codec/link.js';
 import { buildDumpLinksRequest } from '../codec/requests.js';
 import type { LinkMessage } from '../codec/types.js';
+import { checkFields, checkTransport, DUMP_LINKS_REQUEST } from './check.js';
 import { DumpInterruptedError, kernelError } from './errors.js';
 import {
   type DumpSummary,
@@ -95,7 +96,9 @@ export function asKernelError(
  * @throws {@link SocketError} when the socket fails (e.g. sendmsg)
  */
 export async function dumpLinks(sock: NetlinkTransport, req: DumpLinksRequest = {}): Promise<LinkMessage[]> {
-  return (await dumpFiltered(sock, req, req.kind !== undefined ? [req.kind] : undefined)).links;
+  checkTransport('sock', sock);
+  const checked = checkFields<DumpLinksRequest>('request', req, DUMP_LINKS_REQUEST, { optional: true });
+  return (await dumpFiltered(sock, checked, checked.kind !== undefined ? [checked.kind] : undefined)).links;
 }
 
 /**
