@@ -1,16 +1,15 @@
 /**
- * Act on another network namespace without entering it: create a tunnel
- * there, list that namespace's tunnels, change the tunnel (a change runs in
- * a short-lived helper that nsenter places in the namespace), and delete it.
+ * Act on another network namespace from this process: create a tunnel
+ * there, list that namespace's tunnels, change the tunnel, and delete it
+ * (the library's socket is opened inside the namespace; nothing else is).
  *
  *   sudo ip netns add eoip-demo
  *   sudo npx tsx --tsconfig tsconfig.examples.json examples/act-in-namespace.ts [namespace]
  *   sudo ip netns del eoip-demo
  *
  * The namespace is a name under /run/netns (default `eoip-demo`), a path such
- * as /proc/1234/ns/net, or a pid given as a number. Needs root (CAP_NET_ADMIN
- * in the namespace, and nsenter(1) from util-linux for the change) and the
- * eoip kernel module. Without the module, or without the namespace, it prints
+ * as /proc/1234/ns/net, or a pid given as a number. Needs root (CAP_SYS_ADMIN
+ * to enter the namespace, CAP_NET_ADMIN in it) and the eoip kernel module. Without the module, or without the namespace, it prints
  * the refusal and exits with status 1.
  */
 import {

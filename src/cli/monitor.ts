@@ -153,8 +153,8 @@ function onSignals(stop: () => void): () => void {
 /**
  * Run `eoip monitor`: print each event as one whole line (one write per
  * event) until stopped, then close the watcher and return 0. A watcher that
- * fails (the namespace cannot be opened, the event reader gave up) is one
- * line on stderr and exit 2.
+ * fails (the namespace cannot be opened or entered, its socket failed) is
+ * one line on stderr and exit 2.
  */
 export async function runMonitor(cmd: MonitorCommand, io: CliIo, deps: MonitorDeps = {}): Promise<number> {
   const ac = new AbortController();
