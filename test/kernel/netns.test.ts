@@ -14,7 +14,9 @@ import {
   PermissionError,
 } from '../../src/api/errors.js';
 import { changeTunnel, planChangeTunnel } from '../../src/api/tunnels.js';
-import { RTM_DELLINK } from '../../src/codec/constants.js';
+import { RTM_DELLINK, RTM_NEWLINK } from '../../src/codec/constants.js';
+import { decodeLinkBody } from '../../src/codec/link.js';
+import { buildDumpLinksRequest } from '../../src/codec/requests.js';
 import { deleteLinks } from '../../src/transport/bulk-delete.js';
 import { createLink } from '../../src/transport/links.js';
 import type { NetlinkTransport } from '../../src/transport/socket.js';
@@ -131,6 +133,26 @@ describe.skipIf(!canUseKernel)('network namespaces', () => {
     }
     expect(namesIn(B)).toEqual(['lo', 'vxb']);
   }, 30000);
+
+  it("a stoppable dump runs on a side socket in the client's namespace too", async () => {
+    const c = await EoipClient.open({ netns: B });
+    const names: string[] = [];
+    try {
+      const summary = await c.transport.dump(
+        (seq) => buildDumpLinksRequest(seq, {}),
+        (h, buf, start, end) => {
+          if (h.type === RTM_NEWLINK)
+            names.push(decodeLinkBody(buf, undefined, start, end, h.type, h.flags, h.seq).name!);
+          return undefined;
+        },
+        { stoppable: true },
+      );
+      expect(summary.messages).toBe(2);
+    } finally {
+      c.close();
+    }
+    expect(names.sort()).toEqual(['lo', 'vxb']);
+  });
 
   it('deleteLinks over a client of another namespace deletes there, together (one group delete)', async () => {
     const names = ['dla', 'dlb', 'dlc', 'dld'];
