@@ -169,6 +169,7 @@ export {
   getLink,
   type LinkOptions,
 } from './transport/links.js';
+export type { NetnsTarget } from './transport/netns.js';
 export {
   DEFAULT_TIMEOUT,
   type DumpOptions,

@@ -69,6 +69,7 @@ export const API_GROUPS = [
       'DumpVisitor',
       'NetlinkSocket',
       'NetlinkTransport',
+      'NetnsTarget',
       'RequestOptions',
       'SocketOptions',
     ],

@@ -17,7 +17,15 @@ export type NetnsRef = string | number;
  * Where {@link NetlinkSocket.open} opens its socket: a namespace file (such
  * as /run/netns/NAME or /proc/PID/ns/net), or an open file descriptor of one.
  */
-export type NetnsTarget = { path: string } | { fd: number };
+export type NetnsTarget =
+  | {
+      /** The namespace file: /run/netns/NAME, /proc/PID/ns/net, … (1..4095 characters, no NUL). */
+      path: string;
+    }
+  | {
+      /** An open file descriptor of a namespace file (reopened: the caller may close it at once). */
+      fd: number;
+    };
 
 /** The namespace file behind a {@link NetnsRef}. */
 export function netnsPath(ref: NetnsRef): string {
