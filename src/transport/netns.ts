@@ -35,7 +35,7 @@ export function netnsPath(ref: NetnsRef): string {
 
 /** What the kernel asks of a process that enters a namespace. */
 export const SETNS_HINT =
-  "entering a network namespace (setns) needs CAP_SYS_ADMIN in the namespace's owning user namespace: run as root, or as the owner of that user namespace";
+  "entering a network namespace (setns) needs CAP_SYS_ADMIN in the namespace's owning user namespace: run as root, or from inside that user namespace";
 
 const ALLOWED = 'an object with own `path` (a namespace file, no NUL bytes) or own `fd` (0..2147483647)';
 

@@ -233,7 +233,7 @@ describe.skipIf(!canUseKernel)('network namespaces', () => {
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(
-      `eoip: netns: may not enter /run/netns/${B} (EPERM); entering a network namespace (setns) needs CAP_SYS_ADMIN in the namespace's owning user namespace: run as root, or as the owner of that user namespace\n`,
+      `eoip: netns: may not enter /run/netns/${B} (EPERM); entering a network namespace (setns) needs CAP_SYS_ADMIN in the namespace's owning user namespace: run as root, or from inside that user namespace\n`,
     );
   }, 30_000);
 
