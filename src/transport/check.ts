@@ -337,6 +337,36 @@ export const DUMP_LINKS_REQUEST: FieldTable = fieldTable(LINK_OPTIONS, {
   maxAttempts: int(1, 1000),
 });
 
+/** Multicast group numbers (1..1023), at most 64 of them, none twice. */
+const groupList: Check<number[]> = (field, v) => {
+  if (!Array.isArray(v) || v.length > 64)
+    throw new InvalidArgumentError(field, v, 'an array of at most 64 group numbers');
+  const out: number[] = [];
+  for (let i = 0; i < v.length; i++) {
+    if (!Object.hasOwn(v, i))
+      throw new InvalidArgumentError(`${field}[${i}]`, undefined, 'a group number (1..1023)');
+    const g = checkInt(`${field}[${i}]`, v[i], 1, 1023);
+    if (out.includes(g)) throw new InvalidArgumentError(`${field}[${i}]`, g, 'each group once');
+    out.push(g);
+  }
+  return out;
+};
+
+/** A value checked elsewhere (netns: checkNetnsTarget), accepted here as given. */
+const checkedElsewhere: Check = (_field, v) => v;
+
+/** {@link NetlinkSocket.open}'s options (SocketOptions). */
+export const SOCKET_OPTIONS: FieldTable = fieldTable({
+  recvBufferSize: int(0, TIMEOUT_MAX),
+  datagramSize: int(0, 16 * 1024 * 1024),
+  groups: groupList,
+  onEvent: func,
+  onEventError: func,
+  keepAlive: bool,
+  maxInFlight: int(1, 65536),
+  netns: checkedElsewhere,
+});
+
 /** Fields of a link request body (LinkRequestBody). */
 export const LINK_BODY: FieldTable = fieldTable({
   index: ifindex,

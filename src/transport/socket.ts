@@ -17,6 +17,7 @@ import {
 import { decodeErrorPayload, type ExtendedAck } from '../codec/error.js';
 import { forEachMessage, type NetlinkHeader } from '../codec/header.js';
 import { buildRefusedGetLinkRequest } from '../codec/link-requests.js';
+import { checkFields, SOCKET_OPTIONS } from './check.js';
 import { AbortedError, MAYBE_APPLIED, SocketClosedError, SocketError, TimeoutError } from './errors.js';
 import { NativeNetlinkSocket } from './native.js';
 import {
@@ -345,16 +346,18 @@ export class NetlinkSocket implements NetlinkTransport {
 
   /**
    * Open a socket. Throws {@link SocketError} when the kernel refuses one.
-   * @param opts - receive buffer and datagram sizes, multicast groups and their callbacks,
+   * @param options - receive buffer and datagram sizes, multicast groups and their callbacks,
    *   `keepAlive`, `maxInFlight`, `netns` (default: a 1 MiB buffer, no groups, 64 in flight,
    *   the process's own namespace)
-   * @throws {@link InvalidArgumentError} for a `netns` that is not `{ path }` or `{ fd }`
+   * @throws {@link InvalidArgumentError} for an unknown option, a value out of range, or a
+   *   `netns` that is not `{ path }` or `{ fd }` (nothing is opened)
    * @throws {@link PermissionError} when the process may not enter `netns` (setns needs
    *   CAP_SYS_ADMIN in the namespace's owning user namespace)
    * @throws {@link SocketError} when the kernel refuses a socket (e.g. EMFILE) or a group, or
    *   `netns` cannot be opened or is not a network namespace
    */
-  static open(opts: SocketOptions = {}): NetlinkSocket {
+  static open(options: SocketOptions = {}): NetlinkSocket {
+    const opts = checkFields<SocketOptions>('options', options, SOCKET_OPTIONS, { optional: true });
     const target = opts.netns === undefined ? undefined : checkNetnsTarget(opts.netns);
     const ns = target ? openNamespaceFile(target) : undefined;
     try {
