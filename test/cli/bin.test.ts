@@ -713,14 +713,16 @@ describe.skipIf(!CAN_UNSHARE)('in a fresh network namespace (this kernel has no 
       }
     });
 
-    it('the dry-run request names the target namespace', () => {
+    it('the dry-run request is the plain request: the socket, not the request, is in the namespace', () => {
       const r = runCli(['-n', nsPath, '--dry-run', 'add', 'remote', '10.0.0.2', 'tunnel-id', '12'], {
         netns: true,
       });
       expect(r.code).toBe(0);
       const d = decode(r.stdout);
       expect(d.info).toEqual(info({ id: 12, local: '0.0.0.0', remote: '10.0.0.2' }));
-      expect(typeof d.attrs['IFLA_TARGET_NETNSID']).toBe('number');
+      expect(d.attrs['IFLA_TARGET_NETNSID']).toBeUndefined();
+      const plain = runCli(['--dry-run', 'add', 'remote', '10.0.0.2', 'tunnel-id', '12'], { netns: true });
+      expect(JSON.parse(r.stdout).hex).toBe(JSON.parse(plain.stdout).hex);
     });
 
     it('set there: a missing name is exit 2, a bridge is not a tunnel (exit 1); dry run alike', () => {
