@@ -136,6 +136,21 @@ export type DumpVisitor = (
   // biome-ignore lint/suspicious/noConfusingVoidType: a visitor written as plain statements returns void
 ) => boolean | undefined | void;
 
+/**
+ * Whether the dump's NLMSG_DONE is among the messages of `datagram` after
+ * offset `from`: then the kernel has sent its whole answer already.
+ */
+function doneFollows(datagram: Uint8Array, from: number): boolean {
+  const view = new DataView(datagram.buffer, datagram.byteOffset, datagram.byteLength);
+  for (let off = from; off + NLMSG_HDRLEN <= datagram.byteLength; ) {
+    const len = view.getUint32(off, true);
+    if (view.getUint16(off + 4, true) === NLMSG_DONE) return true;
+    if (len < NLMSG_HDRLEN) return false;
+    off += (len + 3) & ~3;
+  }
+  return false;
+}
+
 /** What a finished dump reports besides its messages. */
 export interface DumpSummary {
   /** Messages delivered to the visitor. */
@@ -783,7 +798,14 @@ export class NetlinkSocket implements NetlinkTransport {
       }
       if (e.visit?.(h, datagram, start, end) === false) {
         summary.stopped = true;
-        // Detached until it is known whether the kernel is still sending.
+        if (!doneFollows(datagram, end)) {
+          // The kernel is still sending: closing the side socket now, before
+          // the next datagram is read, is what makes it drop the rest.
+          this.dropSide(side);
+          this.succeed(e, summary);
+          return;
+        }
+        // Detached until its NLMSG_DONE (already read) has been seen.
         if (this.side === side) this.side = undefined;
         setImmediate(() => {
           // The whole answer was in what was read (a small namespace): keep the socket.
