@@ -1,5 +1,5 @@
 /**
- * Codec benchmark (issue 2, issue 6 item 3), no kernel needed:
+ * Codec benchmark, no kernel needed:
  *  - decode of every captured dump message (dumps.json) with decodeLinkMessage,
  *    against the `netlink` package's own parser (nlmsghdr + rt link message) on the same bytes;
  *  - encode of create requests with buildCreateTunnelRequest, against the

@@ -1,5 +1,5 @@
 /**
- * Kernel benchmarks (issue 6 items 1, 2, 4, 5 and the CLI start goal of issue 4).
+ * Kernel benchmarks: listing, receive buffers, CLI start, throughput and memory.
  *
  * Everything runs inside a private network namespace that this script creates
  * for itself: when started normally it re-executes itself under `unshare -n`

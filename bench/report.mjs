@@ -76,12 +76,12 @@ The machine is shared (other jobs may run at the same time); that is why every c
       base ? `${f2(ratio(x, base))}×` : '1×',
     ];
     const bl = c.bufferLayout;
-    // The issue names every fixed struct the decoder reads: nlmsghdr, ifinfomsg and rtnl_link_stats64.
+    // Every fixed struct the decoder reads: nlmsghdr, ifinfomsg and rtnl_link_stats64.
     const blShare = bl.withStatsShareLayout;
     const blVerdict =
       blShare > 0.2
         ? `would cost more than 20 % of the decode time for the structs the decoder reads (nlmsghdr, ifinfomsg, rtnl_link_stats64): DataView it is, as the codec does (${f1(bl.headersLayoutNs / bl.headersDataViewNs)}× cheaper for these structs)`
-        : `stays within 20 % of the decode time, so the issue's rule would allow it; the codec uses DataView, which is ${f1(bl.headersLayoutNs / bl.headersDataViewNs)}× cheaper for these structs`;
+        : `stays within 20 % of the decode time, so the 20 % rule would allow it; the codec uses DataView, which is ${f1(bl.headersLayoutNs / bl.headersDataViewNs)}× cheaper for these structs`;
     goals.push([
       'buffer-layout for the fixed structs (nlmsghdr, ifinfomsg, rtnl_link_stats64) unless > 20 % of decode time',
       `${pct(blShare)} of decode time (headers alone ${pct(bl.headersShareLayout)})`,
@@ -116,7 +116,7 @@ ${table(
   [row(e.ours_v4, e.netlink_v4), row(e.netlink_v4), row(e.ours_v6, e.netlink_v6), row(e.netlink_v6)],
 )}
 
-### buffer-layout or DataView for the fixed C structs (issue 2)
+### buffer-layout or DataView for the fixed C structs
 
 Per message, over the same ${c.messages.all} messages: the cost of reading nlmsghdr + ifinfomsg (and, separately, the rtnl_link_stats64 counters the decoder reads) with buffer-layout \`Structure.decode\` and with DataView (what the codec does), against the whole \`decodeLinkMessage\`.
 
@@ -193,7 +193,7 @@ ${table(
           '',
         ]);
       }
-      parts.push(`## 2. Listing ${n0(L.totalLinks)} links (issue 6, item 1)
+      parts.push(`## 2. Listing ${n0(L.totalLinks)} links
 
 The namespace holds ${n0(L.totalLinks)} links: ${n0((L.totalLinks - L.vxlans - k.baseLinks) / 2)} veth pairs made with \`ip -batch\`, ${L.vxlans} vxlan links (\`ip link add vxN type vxlan id N dstport 4789\`) and \`lo\`. One warm process, one socket; 5 warm-up runs of each, then ${L.rounds} rounds in random order. A full dump is ${n0(L.sizes.stats.bytes)} bytes with counters and ${n0(L.sizes.nostats.bytes)} bytes with IFLA_EXT_MASK = RTEXT_FILTER_SKIP_STATS (\`stats: false\`). Times in ms, median (min–max); "× (c)" is the ratio to the raw floor with the same stats setting.
 
@@ -243,7 +243,7 @@ ${table(
     cliGoal(k.cliEmpty, 'empty namespace');
     cliGoal(k.cliFull, `${n0(k.populatedLinks ?? 0)} links`);
     if (cliRows.length) {
-      parts.push(`## 3. CLI start (issue 4, issue 6 item 2)
+      parts.push(`## 3. CLI start
 
 \`node .bench-tmp/dist/cli.cjs …\` (the bundled bin, built from the current sources) against \`node -e 0\`, as processes, output to /dev/null, ${k.cliEmpty?.rounds ?? k.cliFull?.rounds} rounds in rotating order after one untimed run each. Times in ms.${r.cliBuildError ? `\n\n**The CLI build failed:** ${r.cliBuildError}` : ''}
 
@@ -286,7 +286,7 @@ ${table(['namespace', 'command', 'median ms', 'min–max', 'vs node -e 0'], cliR
         pipelined: 'pipelined, a deleteLink per link',
         bulk: 'pipelined, deleteLinks',
       };
-      parts.push(`## 4. Create + delete throughput on one socket (issue 6, item 4)
+      parts.push(`## 4. Create + delete throughput on one socket
 
 \`createLink\` / \`deleteLink\` / \`deleteLinks\` (src/transport/) of ${n0(T.links)} vxlan links (\`bt0…\`, VNI 100000+i, dstport 4789) on one \`NetlinkSocket\`: **sequential** awaits each request before the next; **pipelined** starts all of them at once and lets the socket bound the requests in flight (64 by default). Wall time and the process's CPU time from \`process.cpuUsage()\` (user = JavaScript, the native socket layer and libuv; system = the kernel, which runs rtnetlink requests synchronously inside the process's sendmsg, plus page faults). Every request gets a 300 s timeout, so that a slow shared machine cannot turn a benchmark into a failure.
 
@@ -320,7 +320,7 @@ Single deletes cannot be overlapped: the kernel waits for an RCU grace period af
       const base = RB.sizes['0'];
       parts.push(`## 4b. The socket's receive buffer
 
-With a fixed \`datagramSize\`, the native layer of the \`netlink\` package allocates and zero-fills that many bytes for every datagram it receives, a 36-byte ACK included, and hands them over as a Buffer that lives until the next GC: with 64 KiB, a \`perf\` profile of pipelined requests put about two thirds of the process's CPU in that \`memset\` and in the page faults behind it. \`NetlinkSocket\` therefore reads each datagram at its exact size (\`datagramSize: 0\`, the default: the native layer peeks at the size first). The kernel sizes dump datagrams to the largest read the socket has done, so exact-size reads alone would leave every dump in ~4 KiB datagrams (10× as many); before its first dump the socket makes the kernel answer one 32 KiB message (a refused 32 KiB request, echoed whole in its NLMSG_ERROR), after which dumps come in 32 KiB datagrams. Same namespace (${n0(k.populatedLinks ?? 0)} links), one socket per setting, ${RB.rounds} rounds in random order; the dump is the raw floor (\`dumpLinksRaw\`, \`stats: false\`), the requests are ${n0(RB.gets)} pipelined \`getLink\` of \`lo\` (\`stats: false\`), each answered by a ~1 KiB message, ${RB.rounds * 2} rounds. Wall: medians; CPU: means; ms.
+The package's native layer reads datagrams back to back into 64 KiB slabs that JavaScript owns (no allocation per datagram); by default (\`datagramSize: 0\`) it peeks at each datagram's size first, so none is ever cut. The kernel sizes dump datagrams to the largest read the socket has done, so exact-size reads alone would leave every dump in ~4 KiB datagrams (10× as many); before its first dump the socket makes the kernel answer one 32 KiB message (a refused 32 KiB request, echoed whole in its NLMSG_ERROR), after which dumps come in 32 KiB datagrams. Same namespace (${n0(k.populatedLinks ?? 0)} links), one socket per setting, ${RB.rounds} rounds in random order; the dump is the raw floor (\`dumpLinksRaw\`, \`stats: false\`), the requests are ${n0(RB.gets)} pipelined \`getLink\` of \`lo\` (\`stats: false\`), each answered by a ~1 KiB message, ${RB.rounds * 2} rounds. Wall: medians; CPU: means; ms.
 
 ${table(
   [
@@ -350,7 +350,7 @@ The kernel never builds dump datagrams larger than 32 KiB (it caps them at \`SKB
 
     const M = k.memory;
     if (M) {
-      parts.push(`## 5. Memory: peak RSS of listing ${n0(M.modes.stats.links)} links (issue 6, item 5)
+      parts.push(`## 5. Memory: peak RSS of listing ${n0(M.modes.stats.links)} links
 
 A fresh \`node\` process per run: load the library, open a socket, do the listing, report its peak RSS (VmHWM from /proc/self/status; not \`process.resourceUsage().maxRSS\`, which on Linux starts from the parent's RSS at exec time). Median of ${M.runs} runs.
 
