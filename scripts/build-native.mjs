@@ -82,6 +82,20 @@ function nodeIncludeDir() {
   return found;
 }
 
+/**
+ * Build against the headers of the Node that runs this, when they are
+ * installed beside it (distribution packages put them in <prefix>/include/node):
+ * then node-gyp needs no download, whatever the user's npm configuration.
+ */
+function localHeaders() {
+  if (process.env.npm_config_nodedir) return [];
+  const prefix = join(dirname(process.execPath), '..');
+  const dir = join(prefix, 'include', 'node');
+  return existsSync(join(dir, 'node_api.h')) && existsSync(join(dir, 'common.gypi'))
+    ? [`--nodedir=${prefix}`]
+    : [];
+}
+
 /** node-gyp: npm's own during `npm install`, else the dev dependency, else npx. */
 function nodeGyp(args) {
   const fromNpm = process.env.npm_config_node_gyp;
@@ -139,7 +153,7 @@ if (args[0] === '--prebuild') {
 } else if (process.platform !== 'linux') {
   console.error('eoip-netlink: netlink exists only on Linux; no native binding built');
 } else {
-  nodeGyp(['rebuild']);
+  nodeGyp(['rebuild', ...localHeaders()]);
   if (!loads(join(ROOT, 'build', 'Release', FILE))) {
     console.error('eoip-netlink: the native binding was built but does not load');
     process.exit(1);
