@@ -94,10 +94,10 @@ export interface DumpOptions extends RequestOptions {
    * The visitor may stop the dump early by returning `false`, and the kernel
    * should then build no more of it. Such a dump runs on a second socket
    * that the socket opens when needed (one at most, closed with the socket)
-   * and closes at a stop while the kernel is still sending: closing is the
-   * only way to make the kernel drop the rest of a dump (a side socket that
-   * had already received the whole answer is kept for the next stoppable
-   * dump). Timeouts, aborts, the in-flight window and
+   * and closes at a stop, before reading another datagram, unless the dump's
+   * NLMSG_DONE was already read: closing is the only way to make the kernel
+   * drop the rest of a dump (the kernel sends NLMSG_DONE in a datagram of its
+   * own, so in practice every stop closes it). Timeouts, aborts, the in-flight window and
    * {@link NetlinkSocket.close} apply to it as to any request of this socket.
    */
   stoppable?: boolean;

@@ -193,18 +193,19 @@ describe.skipIf(!canUseKernel)('stoppable dumps on the side socket', () => {
         },
         { stoppable: true },
       );
-      expect(summary).toMatchObject({ stopped: true, messages: 1 });
+      expect(summary).toMatchObject({ stopped: true, messages: 1, datagrams: 1 });
       expect(names).toEqual([16]);
-      // The whole answer fitted in what was read: the side socket stays for the next dump.
+      // The kernel sends a dump's NLMSG_DONE in a datagram of its own: at a stop it
+      // has not been read, so the side socket is closed (the kernel drops the rest)
+      // before another datagram is read, and the next stoppable dump opens a new one.
       await turn();
-      expect(openFds()).toBe(withSocket + 1);
+      expect(openFds()).toBe(withSocket);
       expect((await sock.dump(buildDumpRequest, () => false, { stoppable: true })).stopped).toBe(true);
       await turn();
-      expect(openFds()).toBe(withSocket + 1);
+      expect(openFds()).toBe(withSocket);
     } finally {
       sock.close();
     }
-    // Closing the socket closes its side socket.
     await turn();
     expect(openFds()).toBe(withSocket - 1);
   });
