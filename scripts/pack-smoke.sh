@@ -31,7 +31,9 @@ node --input-type=module -e "
   import { createRequire } from 'node:module';
   import * as esm from 'eoip-netlink';
   const cjs = createRequire(import.meta.url)('eoip-netlink');
-  if (typeof esm.createTunnel !== 'function' || typeof esm.EoipClient.open !== 'function') process.exit(1);
+  if (typeof esm.createTunnel !== 'function' || typeof esm.EoipClient.open !== 'function') {
+    console.error('the ESM entry lacks its exports'); process.exit(1);
+  }
   if (esm.EoipError !== cjs.EoipError || esm.createTunnel !== cjs.createTunnel) {
     console.error('ESM and CJS entries are two copies'); process.exit(1);
   }
@@ -39,7 +41,9 @@ node --input-type=module -e "
   if (!(e instanceof esm.InvalidArgumentError) || e.field !== 'tunnelId') { console.error(e); process.exit(1); }
   const schema = createRequire(import.meta.url)('eoip-netlink/schema/tunnels.schema.json');
   const viaImport = (await import('eoip-netlink/schema/tunnels.schema.json', { with: { type: 'json' } })).default;
-  if (typeof schema.properties !== 'object' || viaImport.\$id !== schema.\$id) process.exit(1);
+  if (typeof schema.title !== 'string' || JSON.stringify(viaImport) !== JSON.stringify(schema)) {
+    console.error('the schema does not import'); process.exit(1);
+  }
   console.log('esm import, cjs require: one implementation; schema import ok');
 "
 
