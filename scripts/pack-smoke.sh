@@ -12,6 +12,11 @@ trap 'rm -rf "$work"' EXIT
 npm run build --silent >/dev/null
 tarball=$(npm pack --silent --pack-destination "$work" | tail -n 1)
 echo "packed $tarball: $(du -k "$work/$tarball" | cut -f1) KiB, $(tar -tzf "$work/$tarball" | wc -l) files"
+prebuilds=$(tar -tzf "$work/$tarball" | grep -oE 'prebuilds/[^/]+/eoip_netlink\.node' | sort)
+echo "prebuilds: $(echo $prebuilds)"
+for want in linux-x64 linux-x64-musl linux-arm64; do
+  echo "$prebuilds" | grep -qx "prebuilds/$want/eoip_netlink.node" || { echo "the tarball lacks the $want prebuild"; exit 1; }
+done
 
 cd "$work"
 npm init -y >/dev/null
