@@ -5,6 +5,7 @@
  * loaded) is recorded while a spy is active. Synchronous helpers of the
  * tests themselves (execFileSync, spawnSync) do not go through it.
  */
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
 const { ChildProcess } = createRequire(import.meta.url)(
@@ -49,4 +50,26 @@ export async function childPids(): Promise<number[]> {
     } catch {}
   }
   return out;
+}
+
+/**
+ * Run an ES module `script` (TypeScript sources allowed, through tsx) as the
+ * unprivileged user 65534, with `home` as HOME; its standard output.
+ */
+export function runAsNobody(script: string, home: string, cwd?: string): string {
+  return execFileSync(
+    'setpriv',
+    [
+      '--reuid=65534',
+      '--regid=65534',
+      '--clear-groups',
+      process.execPath,
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      script,
+    ],
+    { encoding: 'utf8', env: { ...process.env, HOME: home }, ...(cwd !== undefined ? { cwd } : {}) },
+  );
 }

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError, PermissionError, SocketError } from '../../src/api/errors.js';
 import { NetlinkSocket } from '../../src/transport/socket.js';
+import { runAsNobody } from './inprocess-helpers.js';
 
 const SRC = fileURLToPath(new URL('../../src', import.meta.url));
 const isRoot = process.getuid?.() === 0;
@@ -146,21 +147,7 @@ describe('NetlinkSocket.open({ netns })', () => {
       try { NetlinkSocket.open({ netns: { path: '/proc/1/ns/net' } }); console.log('opened'); }
       catch (e) { console.log(JSON.stringify({ name: e.name, errno: e.errno, operation: e.operation, hint: e.hint, message: e.message })); }
     `;
-      const out = execFileSync(
-        'setpriv',
-        [
-          '--reuid=65534',
-          '--regid=65534',
-          '--clear-groups',
-          process.execPath,
-          '--import',
-          'tsx',
-          '--input-type=module',
-          '-e',
-          script,
-        ],
-        { encoding: 'utf8', cwd: join(SRC, '..'), env: { ...process.env, HOME: tmp } },
-      );
+      const out = runAsNobody(script, tmp, join(SRC, '..'));
       const e = JSON.parse(out.trim()) as Record<string, unknown>;
       expect(e).toMatchObject({ name: PermissionError.name, operation: 'netns' });
       expect([1, 13]).toContain(e['errno']);

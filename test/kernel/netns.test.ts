@@ -21,7 +21,7 @@ import { deleteLinks } from '../../src/transport/bulk-delete.js';
 import { createLink } from '../../src/transport/links.js';
 import type { NetlinkTransport } from '../../src/transport/socket.js';
 import { BIN, ensureBuilt } from '../cli/helpers.js';
-import { type SpawnSpy, spySpawns } from '../edges/inprocess-helpers.js';
+import { runAsNobody, type SpawnSpy, spySpawns } from '../edges/inprocess-helpers.js';
 import { canUseKernel, ip, linkNames } from './helpers.js';
 
 const A = `eoipt-a-${process.pid}`;
@@ -203,21 +203,7 @@ describe.skipIf(!canUseKernel)('network namespaces', () => {
       const e = await changeTunnel('vxb', { ttl: 9 }, { netns: ${JSON.stringify(B)} }).catch((e) => e);
       console.log(JSON.stringify({ name: e.name, errno: e.errno, code: e.code, operation: e.operation, hint: e.hint, message: e.message }));
     `;
-    const out = execFileSync(
-      'setpriv',
-      [
-        '--reuid=65534',
-        '--regid=65534',
-        '--clear-groups',
-        process.execPath,
-        '--import',
-        'tsx',
-        '--input-type=module',
-        '-e',
-        script,
-      ],
-      { encoding: 'utf8', env: { ...process.env, HOME: '/tmp' } },
-    );
+    const out = runAsNobody(script, '/tmp');
     const e = JSON.parse(out.trim()) as Record<string, unknown>;
     expect(e).toMatchObject({ name: PermissionError.name, errno: 1, code: 'EPERM', operation: 'netns' });
     expect(e['message']).toBe(`netns: may not enter /run/netns/${B} (EPERM); ${e['hint']}`);
