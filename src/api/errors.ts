@@ -3,7 +3,7 @@
  * {@link EoipError}; the codec's {@link NetlinkParseError} and
  * {@link NetlinkEncodeError} are the exceptions.
  */
-import { EoipError, KernelError } from '../transport/errors.js';
+import { EoipError, KernelError, MAYBE_APPLIED as REQUEST_MAYBE_APPLIED } from '../transport/errors.js';
 
 export { NetlinkEncodeError } from '../codec/encode-error.js';
 export { NetlinkParseError } from '../codec/parse-error.js';
@@ -52,8 +52,7 @@ export class NotATunnelError extends EoipError {
  * abort or a close after it was sent, a lost answer) may have done.
  * @internal
  */
-export const MAYBE_APPLIED =
-  'the request may or may not have been applied: read the state back (getTunnel, listTunnels) before retrying';
+export const MAYBE_APPLIED = `${REQUEST_MAYBE_APPLIED}: read the state back (getTunnel, listTunnels) before retrying`;
 
 /** Errors that come from the kernel's answer or from the input: the request's fate is known. */
 function fateKnown(e: unknown): boolean {
@@ -83,7 +82,8 @@ export function withNote(e: unknown, note: string): unknown {
  * @internal
  */
 export function maybeApplied(e: unknown): unknown {
-  if (fateKnown(e) || (e as Error).message.includes('may or may not have been applied')) return e;
+  // Already said (e.g. by the socket on close or overflow): once is enough.
+  if (fateKnown(e) || (e as Error).message.includes(REQUEST_MAYBE_APPLIED)) return e;
   return withNote(e, MAYBE_APPLIED);
 }
 
