@@ -5,6 +5,7 @@
 import { formatIPv4, formatIPv6, parseIp, parseMac } from '../codec/addresses.js';
 import { NLM_F_ECHO, RTM_NEWLINK } from '../codec/constants.js';
 import { encodeTunnelInfoData, isTunnelKind } from '../codec/eoip.js';
+import { Errno } from '../codec/errno.js';
 import { decodeLinkMessage, type LinkRequestBody } from '../codec/link.js';
 import {
   buildDeleteLinkRequest,
@@ -16,16 +17,12 @@ import {
 import type { LinkMessage, Tunnel, TunnelKind, TunnelParams } from '../codec/types.js';
 import { deleteLinks } from '../transport/bulk-delete.js';
 import { checkTransport } from '../transport/check.js';
-import { asKernelError, dumpLinks, dumpLinksOfKinds } from '../transport/dump.js';
+import { dumpLinks, dumpLinksOfKinds } from '../transport/dump.js';
+import { asKernelError, NetlinkErrorAnswer } from '../transport/errors.js';
 import { deleteLink, getLink } from '../transport/links.js';
 import { netnsPath } from '../transport/netns.js';
 import { lookupRoute } from '../transport/route.js';
-import {
-  NetlinkErrorAnswer,
-  NetlinkSocket,
-  type NetlinkTransport,
-  type RequestOptions,
-} from '../transport/socket.js';
+import { NetlinkSocket, type NetlinkTransport, type RequestOptions } from '../transport/socket.js';
 import {
   AbortedError,
   DOWN_ONLY_HINT,
@@ -448,7 +445,12 @@ export class EoipClient {
     const link = await this.getLink(target, opts);
     if (!link) {
       throw new LinkNotFoundError(
-        { errno: 19, operation, interface: targetLabel(target), hint: `no interface ${targetLabel(target)}` },
+        {
+          errno: Errno.ENODEV,
+          operation,
+          interface: targetLabel(target),
+          hint: `no interface ${targetLabel(target)}`,
+        },
         'no such interface',
       );
     }
@@ -606,7 +608,10 @@ export class EoipClient {
     }
     const after = await this.getTunnel(current.index, opts);
     if (!after)
-      throw new LinkNotFoundError({ errno: 19, operation: 'change', interface: current.name }, 'vanished');
+      throw new LinkNotFoundError(
+        { errno: Errno.ENODEV, operation: 'change', interface: current.name },
+        'vanished',
+      );
     return after;
   }
 
@@ -618,7 +623,7 @@ export class EoipClient {
     opts?: OperationOptions,
   ): Promise<unknown> {
     let err = asKernelError(answer, 'change', before.name, before.kind);
-    if (answer.errno === EBUSY && (extras.name !== undefined || extras.address !== undefined)) {
+    if (answer.errno === Errno.EBUSY && (extras.name !== undefined || extras.address !== undefined)) {
       err = withNote(err, DOWN_ONLY_HINT);
     }
     const left = await this.undoChange(before, opts);
@@ -708,7 +713,7 @@ export class EoipClient {
     await deleteLink(this.sock, { index: t.index }, this.req(opts, 'delete')).catch((e) => {
       if (e instanceof LinkNotFoundError) {
         throw new LinkNotFoundError(
-          { errno: 19, operation: 'delete', interface: t.name },
+          { errno: Errno.ENODEV, operation: 'delete', interface: t.name },
           'no such interface',
         );
       }
@@ -758,8 +763,6 @@ export class EoipClient {
     );
   }
 }
-
-const EBUSY = 16;
 
 /**
  * Check a change's input before anything is looked up or spawned: the

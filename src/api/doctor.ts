@@ -4,9 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { encodeTunnelInfoData } from '../codec/eoip.js';
+import { Errno } from '../codec/errno.js';
 import { buildNewLinkRequest, CREATE_FLAGS } from '../codec/requests.js';
 import type { Tunnel, TunnelKind } from '../codec/types.js';
-import { NetlinkErrorAnswer } from '../transport/socket.js';
+import { NetlinkErrorAnswer } from '../transport/errors.js';
 import type { EoipClient } from './client.js';
 import { InvalidArgumentError } from './errors.js';
 
@@ -71,8 +72,8 @@ export async function probeKind(
     );
   } catch (e) {
     if (e instanceof NetlinkErrorAnswer) {
-      if (e.errno === 95) return 'missing';
-      if (e.errno === 22) return 'available';
+      if (e.errno === Errno.EOPNOTSUPP) return 'missing';
+      if (e.errno === Errno.EINVAL) return 'available';
     }
     return 'unknown';
   }

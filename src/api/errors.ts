@@ -1,15 +1,28 @@
 /**
- * Error classes users catch. Every failure the library reports is an
- * {@link EoipError}; the codec's {@link NetlinkParseError} and
- * {@link NetlinkEncodeError} are the exceptions.
+ * Error classes users catch, all re-exported from here. Every failure the
+ * library reports is an {@link EoipError}; the codec's
+ * {@link NetlinkParseError} and {@link NetlinkEncodeError} are the
+ * exceptions. Where each class is defined:
+ *
+ * - src/transport/errors.ts: EoipError (the base); KernelError and its
+ *   subclasses LinkExistsError, TunnelExistsError, LinkNotFoundError,
+ *   PermissionError and KindNotAvailableError; TimeoutError, AbortedError,
+ *   SocketClosedError, DumpInterruptedError and SocketError. The transport
+ *   throws them, so they live below the api (with the transport's own
+ *   NetlinkErrorAnswer and asKernelError, which turns it into a KernelError).
+ * - src/transport/invalid-argument.ts: InvalidArgumentError and the
+ *   quoting of values in messages, so that the generic link functions
+ *   refuse bad input with the same class as the tunnel api.
+ * - src/codec/parse-error.ts and src/codec/encode-error.ts:
+ *   NetlinkParseError and NetlinkEncodeError.
+ * - this file: NotATunnelError, and what the api adds to a failed request's
+ *   message when its fate is unknown.
  */
 import { EoipError, KernelError, MAYBE_APPLIED as REQUEST_MAYBE_APPLIED } from '../transport/errors.js';
+import { InvalidArgumentError } from '../transport/invalid-argument.js';
 
 export { NetlinkEncodeError } from '../codec/encode-error.js';
 export { NetlinkParseError } from '../codec/parse-error.js';
-
-import { InvalidArgumentError } from '../transport/invalid-argument.js';
-
 export {
   AbortedError,
   DumpInterruptedError,
@@ -26,7 +39,6 @@ export {
   TimeoutError,
   TunnelExistsError,
 } from '../transport/errors.js';
-
 export { InvalidArgumentError, QUOTE_MAX_CHARS, quoteValue } from '../transport/invalid-argument.js';
 
 /** The target interface exists but is not an eoip/eoipv6 tunnel. */

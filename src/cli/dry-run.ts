@@ -2,7 +2,7 @@
  * What `--dry-run` prints: the request that would have been sent, decoded.
  */
 import type { PlannedRequest } from '../api/client.js';
-import { type DescribedMessage, describeMessage } from '../index.js';
+import { type DescribedMessage, describePlannedRequest } from '../api/plan.js';
 
 /** The object `--dry-run` prints (documented in docs/cli.md). */
 export interface DryRunJson {
@@ -25,6 +25,6 @@ export function dryRunJson(plan: PlannedRequest): DryRunJson {
     operation: plan.operation,
     interface: plan.interface ?? null,
     hex: Buffer.from(plan.bytes.buffer, plan.bytes.byteOffset, plan.bytes.byteLength).toString('hex'),
-    request: describeMessage(plan.bytes),
+    request: describePlannedRequest(plan),
   };
 }

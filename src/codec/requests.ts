@@ -4,6 +4,8 @@
  */
 import { AttributeWriter } from './attributes.js';
 import {
+  AF_INET,
+  AF_INET6,
   NETNSA_FD,
   NETNSA_NSID,
   NLM_F_ACK,
@@ -266,7 +268,7 @@ export function buildGetRouteRequest(seq: number, dst: Uint8Array): Uint8Array {
   return buildMessage(RTM_GETROUTE, NLM_F_REQUEST, seq, (w) => {
     const at = w.zeros(RTMSG_LEN);
     const v = w.dataView();
-    v.setUint8(at, dst.byteLength === 16 ? 10 : 2); // rtm_family
+    v.setUint8(at, dst.byteLength === 16 ? AF_INET6 : AF_INET); // rtm_family
     v.setUint8(at + 1, dst.byteLength * 8); // rtm_dst_len
     w.bytes(RTA_DST, dst);
   });

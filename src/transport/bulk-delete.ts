@@ -29,9 +29,9 @@ import {
   summarizeLinks,
 } from './bulk-recovery.js';
 import { checkFields, checkLinkSelectors, checkTransport, DELETE_LINKS_OPTIONS } from './check.js';
-import { asKernelError } from './dump.js';
+import { asKernelError, NetlinkErrorAnswer } from './errors.js';
 import type { LinkOptions } from './links.js';
-import { NetlinkErrorAnswer, type NetlinkTransport, type RequestOptions } from './socket.js';
+import type { NetlinkTransport, RequestOptions } from './socket.js';
 
 /** One shared, frozen result for every link deleted (there may be thousands). */
 const FULFILLED: PromiseFulfilledResult<void> = Object.freeze({ status: 'fulfilled', value: undefined });

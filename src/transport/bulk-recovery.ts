@@ -27,8 +27,7 @@ import { peekLinkKind } from '../codec/link.js';
 import { buildDumpLinksRequest } from '../codec/requests.js';
 import { carve } from '../codec/slab.js';
 import { checkFields, fieldTable, int, REQUEST_OPTIONS } from './check.js';
-import { asKernelError } from './dump.js';
-import { DumpInterruptedError, type Operation } from './errors.js';
+import { asKernelError, DumpInterruptedError, type Operation } from './errors.js';
 import type { NetlinkTransport, RequestOptions } from './socket.js';
 
 /** IFLA_IFALIAS: the link's free-text alias (`ip link set X alias ...`). */

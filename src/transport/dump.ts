@@ -15,13 +15,8 @@ import { decodeLinkBody, peekLinkKind } from '../codec/link.js';
 import { buildDumpLinksRequest } from '../codec/requests.js';
 import type { LinkMessage } from '../codec/types.js';
 import { checkFields, checkTransport, DUMP_LINKS_REQUEST } from './check.js';
-import { DumpInterruptedError, kernelError } from './errors.js';
-import {
-  type DumpSummary,
-  NetlinkErrorAnswer,
-  type NetlinkTransport,
-  type RequestOptions,
-} from './socket.js';
+import { asKernelError, DumpInterruptedError } from './errors.js';
+import type { DumpSummary, NetlinkTransport, RequestOptions } from './socket.js';
 
 /** Options of {@link dumpLinks}. */
 export interface DumpLinksRequest extends RequestOptions {
@@ -61,23 +56,6 @@ export function setKernelFilterSupport(v: boolean | undefined): void {
 function kernelFilters(): boolean {
   if (filterSupport === undefined) filterSupport = kernelFiltersLinkKinds();
   return filterSupport;
-}
-
-/** Turn a NetlinkErrorAnswer into a typed kernel error; pass anything else through. */
-export function asKernelError(
-  e: unknown,
-  operation: Parameters<typeof kernelError>[0]['operation'],
-  iface?: string,
-  kind?: string,
-): unknown {
-  if (!(e instanceof NetlinkErrorAnswer)) return e;
-  const d: Parameters<typeof kernelError>[0] = { errno: e.errno, operation };
-  if (iface !== undefined) d.interface = iface;
-  if (e.extAck) {
-    d.extAck = e.extAck;
-    if (e.extAck.message) d.kernelMessage = e.extAck.message;
-  }
-  return kernelError(d, kind);
 }
 
 /**

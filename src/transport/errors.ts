@@ -2,10 +2,12 @@
  * Errors of the socket and of the kernel's answers. The api layer re-exports
  * them beside its own (bad input, not a tunnel). Kernel refusals are
  * {@link KernelError}s carrying errno, the operation and the interface, with a
- * hint where one helps.
+ * hint where one helps: the socket rejects a refused request with a bare
+ * {@link NetlinkErrorAnswer}, and {@link asKernelError} gives it its meaning.
  */
-import { errnoName } from '../codec/errno.js';
+import { Errno, errnoName } from '../codec/errno.js';
 import type { ExtendedAck } from '../codec/error.js';
+
 /** Base class of every error this library throws (except {@link NetlinkParseError} from the codec). */
 export class EoipError extends Error {
   /** A stable machine-readable code, e.g. `EEXIST` or `INVALID_ARGUMENT`. */
@@ -185,19 +187,34 @@ export class SocketError extends EoipError {
   }
 }
 
+/** A kernel NLMSG_ERROR answer with a non-zero errno, before it is given a meaning by the caller. */
+export class NetlinkErrorAnswer extends Error {
+  /** Positive errno. */
+  readonly errno: number;
+  /** Extended ack, when present. */
+  readonly extAck?: ExtendedAck;
+  /** @param errno positive errno @param extAck extended ack */
+  constructor(errno: number, extAck?: ExtendedAck) {
+    super(`netlink error ${errno}${extAck?.message ? `: ${extAck.message}` : ''}`);
+    this.name = 'NetlinkErrorAnswer';
+    this.errno = errno;
+    if (extAck) this.extAck = extAck;
+  }
+}
+
 /** A hint for the common errno values of link requests. */
 function linkHint(errno: number, d: KernelErrorDetails, kind: string | undefined): string | undefined {
   switch (errno) {
-    case 1:
-    case 13:
+    case Errno.EPERM:
+    case Errno.EACCES:
       return 'this needs CAP_NET_ADMIN in the network namespace: run as root (or inside `unshare -rn`)';
-    case 17:
+    case Errno.EEXIST:
       return kind === 'eoip' || kind === 'eoipv6'
         ? 'an interface with this name exists, or another tunnel has the same local, remote, tunnel id and link'
         : 'an interface with this name exists (or, for kinds with an identity such as a vxlan VNI, one with the same identity)';
-    case 19:
+    case Errno.ENODEV:
       return d.interface !== undefined ? `no interface ${d.interface}` : undefined;
-    case 95:
+    case Errno.EOPNOTSUPP:
       if (d.operation === 'create' && kind !== undefined) {
         return `the ${kind} link kind is not available: load its kernel module (modprobe ${kind})`;
       }
@@ -215,16 +232,16 @@ export function kernelError(d: KernelErrorDetails, kind?: string): KernelError {
   const hint = d.hint ?? linkHint(d.errno, d, kind);
   const full: KernelErrorDetails = hint !== undefined ? { ...d, hint } : d;
   switch (d.errno) {
-    case 17:
+    case Errno.EEXIST:
       return kind === 'eoip' || kind === 'eoipv6'
         ? new TunnelExistsError(full, 'already exists')
         : new LinkExistsError(full, 'already exists');
-    case 19:
+    case Errno.ENODEV:
       return new LinkNotFoundError(full, 'no such interface');
-    case 1:
-    case 13:
+    case Errno.EPERM:
+    case Errno.EACCES:
       return new PermissionError(full, 'permission denied');
-    case 95:
+    case Errno.EOPNOTSUPP:
       if (d.operation === 'create' && kind !== undefined) {
         return new KindNotAvailableError(full, `${kind} kind not available`);
       }
@@ -232,4 +249,16 @@ export function kernelError(d: KernelErrorDetails, kind?: string): KernelError {
     default:
       return new KernelError(full);
   }
+}
+
+/** Turn a {@link NetlinkErrorAnswer} into a typed kernel error; pass anything else through. */
+export function asKernelError(e: unknown, operation: Operation, iface?: string, kind?: string): unknown {
+  if (!(e instanceof NetlinkErrorAnswer)) return e;
+  const d: KernelErrorDetails = { errno: e.errno, operation };
+  if (iface !== undefined) d.interface = iface;
+  if (e.extAck) {
+    d.extAck = e.extAck;
+    if (e.extAck.message) d.kernelMessage = e.extAck.message;
+  }
+  return kernelError(d, kind);
 }

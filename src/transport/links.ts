@@ -27,10 +27,9 @@ import {
   LINK_BODY,
   LINK_OPTIONS,
 } from './check.js';
-import { asKernelError } from './dump.js';
+import { asKernelError, NetlinkErrorAnswer } from './errors.js';
 import { InvalidArgumentError } from './invalid-argument.js';
 import type { NetlinkTransport, RequestOptions } from './socket.js';
-import { NetlinkErrorAnswer } from './socket.js';
 
 export { type DumpLinksRequest, dumpLinks } from './dump.js';
 

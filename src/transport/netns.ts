@@ -7,6 +7,7 @@
  * namespace's. No helper process, no nsenter.
  */
 import { closeSync, constants as fsConstants, fstatSync, openSync } from 'node:fs';
+import { Errno } from '../codec/errno.js';
 import { PermissionError, SocketError } from './errors.js';
 import { InvalidArgumentError } from './invalid-argument.js';
 
@@ -116,7 +117,7 @@ export function openNamespaceFile(target: NetnsTarget): NamespaceFile {
 
 function openFailure(path: string, err: NodeJS.ErrnoException): Error {
   if (err.code === 'EACCES' || err.code === 'EPERM')
-    return namespaceDenied(path, err.errno ? -err.errno : 13);
+    return namespaceDenied(path, err.errno ? -err.errno : Errno.EACCES);
   return new SocketError(`cannot open network namespace ${path}: ${err.code ?? err.message}`, undefined, err);
 }
 
@@ -130,8 +131,8 @@ export function namespaceDenied(path: string, errno: number): PermissionError {
 
 /** The error for a socket() inside a namespace that failed with `errno`. */
 export function namespaceOpenError(path: string, errno: number, cause: unknown): Error {
-  if (errno === 1 || errno === 13) return namespaceDenied(path, errno);
-  if (errno === 22)
+  if (errno === Errno.EPERM || errno === Errno.EACCES) return namespaceDenied(path, errno);
+  if (errno === Errno.EINVAL)
     return new SocketError(`cannot open network namespace ${path}: not a network namespace`, errno, cause);
   return new SocketError(
     `cannot open a netlink socket in ${path}: ${(cause as Error).message}`,

@@ -9,7 +9,7 @@ import { NLMSG_HDRLEN, RTA_OIF, RTA_PREFSRC, RTM_NEWROUTE, RTMSG_LEN } from '../
 import { readHeader } from '../codec/header.js';
 import { NetlinkParseError } from '../codec/parse-error.js';
 import { buildGetRouteRequest } from '../codec/requests.js';
-import { asKernelError } from './dump.js';
+import { asKernelError } from './errors.js';
 import type { NetlinkTransport, RequestOptions } from './socket.js';
 
 /** What the kernel answered for a route lookup. */

@@ -14,11 +14,19 @@ import {
   NLMSG_NOOP,
   NLMSG_OVERRUN,
 } from '../codec/constants.js';
-import { decodeErrorPayload, type ExtendedAck } from '../codec/error.js';
+import { Errno } from '../codec/errno.js';
+import { decodeErrorPayload } from '../codec/error.js';
 import { forEachMessage, type NetlinkHeader } from '../codec/header.js';
 import { buildRefusedGetLinkRequest } from '../codec/link-requests.js';
 import { checkFields, SOCKET_OPTIONS } from './check.js';
-import { AbortedError, MAYBE_APPLIED, SocketClosedError, SocketError, TimeoutError } from './errors.js';
+import {
+  AbortedError,
+  MAYBE_APPLIED,
+  NetlinkErrorAnswer,
+  SocketClosedError,
+  SocketError,
+  TimeoutError,
+} from './errors.js';
 import { NativeNetlinkSocket } from './native.js';
 import {
   checkNetnsTarget,
@@ -27,6 +35,9 @@ import {
   namespaceOpenError,
   openNamespaceFile,
 } from './netns.js';
+
+// What a refused request rejects with; defined with the other errors.
+export { NetlinkErrorAnswer } from './errors.js';
 
 /** Most bytes of requests sent in one sendmsg. */
 const MAX_BATCH_BYTES = 32 * 1024;
@@ -101,21 +112,6 @@ export interface DumpOptions extends RequestOptions {
    * {@link NetlinkSocket.close} apply to it as to any request of this socket.
    */
   stoppable?: boolean;
-}
-
-/** A kernel NLMSG_ERROR answer with a non-zero errno, before it is given a meaning by the caller. */
-export class NetlinkErrorAnswer extends Error {
-  /** Positive errno. */
-  readonly errno: number;
-  /** Extended ack, when present. */
-  readonly extAck?: ExtendedAck;
-  /** @param errno positive errno @param extAck extended ack */
-  constructor(errno: number, extAck?: ExtendedAck) {
-    super(`netlink error ${errno}${extAck?.message ? `: ${extAck.message}` : ''}`);
-    this.name = 'NetlinkErrorAnswer';
-    this.errno = errno;
-    if (extAck) this.extAck = extAck;
-  }
 }
 
 /**
@@ -984,7 +980,7 @@ export class NetlinkSocket implements NetlinkTransport {
 
   private socketError(err: { errno?: number; message: string }): void {
     const errno = err.errno;
-    if (errno === 105 /* ENOBUFS */) {
+    if (errno === Errno.ENOBUFS) {
       // The kernel dropped messages: the watcher must resync. A request sent
       // without NLM_F_ACK may have lost its failure answer: never report it done.
       this.onEventError?.(new SocketError('netlink receive buffer overflowed: events were lost', errno, err));
