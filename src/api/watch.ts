@@ -321,275 +321,309 @@ export function watchLinks(
   });
 }
 
-/** The watcher behind {@link watchTunnels} and {@link watchLinks}. @internal */
-export function createWatcher<T extends { index: number }>(
-  spec: WatchSpec<T>,
-): AsyncIterableIterator<WatchChange<T> | WatchResync<T>> {
-  type Ev = WatchChange<T> | WatchResync<T>;
-  const state = new Map<number, T>();
-  const queue: Ev[] = [];
+/** What a watcher yields. */
+type WatchEvent<T> = WatchChange<T> | WatchResync<T>;
+
+/**
+ * One watcher's state: the items it follows (from reads and notifications),
+ * the events waiting for the consumer and what the consumer has seen, and
+ * the socket the notifications come from.
+ */
+class Watcher<T extends { index: number }> {
+  private readonly spec: WatchSpec<T>;
+  private readonly sock: WatchSocket;
+  /** Every item as the kernel last reported it, by ifindex. */
+  private readonly state = new Map<number, T>();
+  /** Events waiting for the consumer. */
+  private readonly queue: WatchEvent<T>[] = [];
   /** Every item as the consumer last saw it (through the events it took). */
-  const delivered = new Map<number, T>();
+  private readonly delivered = new Map<number, T>();
   /** Events were dropped from a full queue: the consumer gets the differences next. */
-  let behind = false;
-  let waiter: ((r: IteratorResult<Ev>) => void) | undefined;
-  let failure: unknown;
-  let done = false;
-  let ready = false;
+  private behind = false;
+  /** The consumer's pending `next()`, when the queue was empty. */
+  private waiter: ((r: IteratorResult<WatchEvent<T>>) => void) | undefined;
+  /** What ended the watch, until the consumer is told. */
+  private failure: unknown;
+  private done = false;
+  /** The first read is done: resyncs may run. */
+  private ready = false;
   /**
    * Notifications that arrived while the state was being read: applied after
    * the read, so that a read older than them never has the last word.
    */
-  const held: LinkMessage[] = [];
+  private readonly held: LinkMessage[] = [];
   /** The state is being read (first read or a resync): notifications are held. */
-  let reading = true;
+  private reading = true;
   /** Events were lost since the last read began: read again. */
-  let resyncWanted = false;
-  let resyncing = false;
+  private resyncWanted = false;
+  private resyncing = false;
   /** Wakes a wait between two reads early (on finish). */
-  let wake: (() => void) | undefined;
+  private wake: (() => void) | undefined;
+  private stopWatchingSignal: (() => void) | undefined;
+
+  /** Subscribe, follow the signal, and start the first read. */
+  constructor(spec: WatchSpec<T>) {
+    this.spec = spec;
+    const sub: LinkSubscription = {
+      kinds: spec.kinds,
+      ...(spec.recvBufferSize !== undefined ? { recvBufferSize: spec.recvBufferSize } : {}),
+      onLink: (msg) => this.receive(msg),
+      // A notification that could not be read may have changed anything: read everything.
+      onUndecodable: () => void this.resync(),
+      onLost: (err) => {
+        // ENOBUFS: events were dropped but the socket lives on. Anything else ends the watch.
+        if ((err as { errno?: number }).errno === 105 && !this.sock.isClosed) void this.resync();
+        else this.finish(err);
+      },
+    };
+    this.sock = spec.subscribe
+      ? spec.subscribe(sub)
+      : openSource(sub, { netns: spec.netns, recvBufferSize: spec.recvBufferSize });
+    if (spec.signal?.aborted) this.finish();
+    else if (spec.signal) this.stopWatchingSignal = onAbort(spec.signal, () => this.finish());
+    if (!this.done) this.start();
+  }
+
+  /** The iterator's `next()`: a queued event, the end (or its failure), or a wait for the next event. */
+  next(): Promise<IteratorResult<WatchEvent<T>>> {
+    if (this.behind && !this.done) this.catchUp();
+    const ev = this.queue.shift();
+    if (ev) return Promise.resolve(this.deliver(ev));
+    if (this.done) {
+      if (this.failure !== undefined) {
+        const f = this.failure;
+        this.failure = undefined;
+        return Promise.reject(f);
+      }
+      return Promise.resolve({ value: undefined, done: true });
+    }
+    return new Promise((resolve, reject) => {
+      this.waiter = (r) => {
+        if (r.done && this.failure !== undefined) {
+          const f = this.failure;
+          this.failure = undefined;
+          reject(f);
+        } else resolve(r);
+      };
+    });
+  }
+
+  /** Stop watching; a pending `next()` resolves as done. */
+  finish(err?: unknown): void {
+    if (this.done) return;
+    if (err !== undefined) this.failure = err;
+    this.done = true;
+    this.held.length = 0;
+    this.wake?.();
+    this.sock.close();
+    this.stopWatchingSignal?.();
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = undefined;
+      w({ value: undefined, done: true });
+    }
+  }
+
+  /** Subscribed first, then read: nothing that happens in between is lost. */
+  private start(): void {
+    void Promise.resolve(this.sock.ready)
+      .then(() => this.readUntilDone())
+      .then(
+        ({ items }) => this.applyFirstRead(items),
+        (e) => this.finish(e),
+      );
+  }
+
+  /** The first read: the state to count from (or `added` events with `initial`), then what was held. */
+  private applyFirstRead(items: T[]): void {
+    if (this.done) return;
+    for (const item of items) {
+      this.state.set(item.index, item);
+      // Without `initial`, what exists at the start is what later differences count from.
+      if (this.spec.initial) this.emit({ type: 'added', tunnel: item });
+      else this.delivered.set(item.index, item);
+    }
+    this.ready = true;
+    this.applyHeld();
+    // Events lost while the first read ran: read again.
+    if (this.resyncWanted) void this.resync();
+  }
 
   /** Hand `ev` to the consumer: what it knows changes accordingly. */
-  const deliver = (ev: Ev): IteratorResult<Ev> => {
+  private deliver(ev: WatchEvent<T>): IteratorResult<WatchEvent<T>> {
     if (ev.type === 'resync') {
-      delivered.clear();
-      for (const item of ev.tunnels) delivered.set(item.index, item);
-    } else if (ev.type === 'removed') delivered.delete(ev.tunnel.index);
-    else delivered.set(ev.tunnel.index, ev.tunnel);
+      this.delivered.clear();
+      for (const item of ev.tunnels) this.delivered.set(item.index, item);
+    } else if (ev.type === 'removed') this.delivered.delete(ev.tunnel.index);
+    else this.delivered.set(ev.tunnel.index, ev.tunnel);
     return { value: ev, done: false };
-  };
+  }
 
-  const emit = (ev: Ev) => {
-    if (done || behind) return;
-    if (waiter) {
-      const w = waiter;
-      waiter = undefined;
-      w(deliver(ev));
-    } else if (queue.length < MAX_QUEUED_EVENTS) queue.push(ev);
+  private emit(ev: WatchEvent<T>): void {
+    if (this.done || this.behind) return;
+    if (this.waiter) {
+      const w = this.waiter;
+      this.waiter = undefined;
+      w(this.deliver(ev));
+    } else if (this.queue.length < MAX_QUEUED_EVENTS) this.queue.push(ev);
     else {
       // A consumer this far behind gets the differences instead (catchUp).
-      queue.length = 0;
-      behind = true;
+      this.queue.length = 0;
+      this.behind = true;
     }
-  };
+  }
 
   /** Queue the differences between what the consumer saw and the state now, then a `resync`. */
-  const catchUp = () => {
-    behind = false;
-    for (const [index, item] of delivered) {
-      if (!state.has(index)) queue.push({ type: 'removed', tunnel: item });
+  private catchUp(): void {
+    this.behind = false;
+    for (const [index, item] of this.delivered) {
+      if (!this.state.has(index)) this.queue.push({ type: 'removed', tunnel: item });
     }
-    for (const [index, item] of state) {
-      const prev = delivered.get(index);
-      if (prev === undefined) queue.push({ type: 'added', tunnel: item });
-      else if (prev !== item && !spec.same(prev, item))
-        queue.push({ type: 'changed', tunnel: item, previous: prev });
+    for (const [index, item] of this.state) {
+      const prev = this.delivered.get(index);
+      if (prev === undefined) this.queue.push({ type: 'added', tunnel: item });
+      else if (prev !== item && !this.spec.same(prev, item))
+        this.queue.push({ type: 'changed', tunnel: item, previous: prev });
     }
-    queue.push({
-      type: 'resync',
-      tunnels: [...state.values()].sort((a, b) => a.index - b.index),
-      attempts: 0,
-    });
-  };
+    this.queue.push({ type: 'resync', tunnels: this.sortedState(), attempts: 0 });
+  }
 
-  const update = (item: T) => {
-    const prev = state.get(item.index);
-    state.set(item.index, item);
-    if (prev === undefined) emit({ type: 'added', tunnel: item });
-    else if (!spec.same(prev, item)) emit({ type: 'changed', tunnel: item, previous: prev });
-  };
+  /** Every item known now, by ifindex. */
+  private sortedState(): T[] {
+    return [...this.state.values()].sort((a, b) => a.index - b.index);
+  }
 
-  const apply = (msg: LinkMessage) => {
-    const item = spec.project(msg);
+  private update(item: T): void {
+    const prev = this.state.get(item.index);
+    this.state.set(item.index, item);
+    if (prev === undefined) this.emit({ type: 'added', tunnel: item });
+    else if (!this.spec.same(prev, item)) this.emit({ type: 'changed', tunnel: item, previous: prev });
+  }
+
+  /** A notification applied to the state, with the event it makes. */
+  private apply(msg: LinkMessage): void {
+    const item = this.spec.project(msg);
     if (!item) return;
     if (msg.messageType === RTM_DELLINK) {
-      const prev = state.get(item.index);
-      if (state.delete(item.index)) emit({ type: 'removed', tunnel: prev ?? item });
+      const prev = this.state.get(item.index);
+      if (this.state.delete(item.index)) this.emit({ type: 'removed', tunnel: prev ?? item });
       return;
     }
-    update(item);
-  };
+    this.update(item);
+  }
+
+  /** A notification: applied now, or held while the state is being read. */
+  private receive(msg: LinkMessage): void {
+    if (this.done) return;
+    if (!this.reading) {
+      this.apply(msg);
+      return;
+    }
+    if (this.held.length < MAX_BUFFERED_EVENTS) {
+      this.held.push(msg);
+      return;
+    }
+    // Too many to hold: drop them and read the state again after this read.
+    this.held.length = 0;
+    this.resyncWanted = true;
+  }
+
+  /** After a read: the notifications held meanwhile, in order. */
+  private applyHeld(): void {
+    this.reading = false;
+    for (const m of this.held.splice(0)) this.apply(m);
+  }
 
   /** Wait `ms`, or less if the watcher finishes meanwhile. */
-  const pause = (ms: number) =>
-    new Promise<void>((resolve) => {
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
-        wake = undefined;
+        this.wake = undefined;
         resolve();
       }, ms);
-      wake = () => {
+      this.wake = () => {
         clearTimeout(timer);
-        wake = undefined;
+        this.wake = undefined;
         resolve();
       };
     });
+  }
 
-  const readAll = async (s: WatchSocket): Promise<T[]> => {
+  /** Every item of the watched kinds, by ifindex. */
+  private async readAll(): Promise<T[]> {
     const out: T[] = [];
-    for (const kind of spec.kinds) {
-      for (const l of await dumpLinks(s, { kind, stats: false })) {
-        const item = spec.project(l);
+    for (const kind of this.spec.kinds) {
+      for (const l of await dumpLinks(this.sock, { kind, stats: false })) {
+        const item = this.spec.project(l);
         if (item) out.push(item);
       }
     }
     return out.sort((a, b) => a.index - b.index);
-  };
+  }
 
   /** Read the state until a read succeeds; a passing failure waits (see {@link retryDelay}) and reads again. */
-  const readUntilDone = async (): Promise<{ items: T[]; attempts: number }> => {
+  private async readUntilDone(): Promise<{ items: T[]; attempts: number }> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return { items: await readAll(sock), attempts: attempt };
+        return { items: await this.readAll(), attempts: attempt };
       } catch (e) {
-        if (done || !isPassingFailure(e)) throw e;
-        await pause(retryDelay(attempt));
-        if (done) throw e;
+        if (this.done || !isPassingFailure(e)) throw e;
+        await this.pause(retryDelay(attempt));
+        if (this.done) throw e;
       }
     }
-  };
-
-  /** After a read: the notifications held meanwhile, in order. */
-  const applyHeld = () => {
-    reading = false;
-    for (const m of held.splice(0)) apply(m);
-  };
-
-  const finish = (err?: unknown) => {
-    if (done) return;
-    if (err !== undefined) failure = err;
-    done = true;
-    held.length = 0;
-    wake?.();
-    sock.close();
-    stopWatchingSignal?.();
-    if (waiter) {
-      const w = waiter;
-      waiter = undefined;
-      w({ value: undefined, done: true });
-    }
-  };
+  }
 
   /** Apply a full read: the differences from what was known, then the `resync` event. */
-  const applyRead = (now: T[], attempts: number) => {
+  private applyRead(now: T[], attempts: number): void {
     const seen = new Set<number>();
     for (const item of now) {
       seen.add(item.index);
-      update(item);
+      this.update(item);
     }
-    for (const [index, item] of [...state]) {
+    for (const [index, item] of [...this.state]) {
       if (!seen.has(index)) {
-        state.delete(index);
-        emit({ type: 'removed', tunnel: item });
+        this.state.delete(index);
+        this.emit({ type: 'removed', tunnel: item });
       }
     }
-    applyHeld();
-    emit({ type: 'resync', tunnels: [...state.values()].sort((a, b) => a.index - b.index), attempts });
-  };
-
-  /** Events were lost: read everything again (once more if more are lost meanwhile). */
-  const resync = async () => {
-    resyncWanted = true;
-    // A resync running will read again; the first read is followed by one.
-    if (resyncing || done || !ready) return;
-    resyncing = true;
-    try {
-      while (resyncWanted && !done) {
-        resyncWanted = false;
-        reading = true;
-        const { items, attempts } = await readUntilDone();
-        if (done) return;
-        applyRead(items, attempts);
-      }
-    } catch (e) {
-      finish(e);
-    } finally {
-      resyncing = false;
-    }
-  };
-
-  /** A notification: applied now, or held while the state is being read. */
-  const receive = (msg: LinkMessage) => {
-    if (done) return;
-    if (!reading) {
-      apply(msg);
-      return;
-    }
-    if (held.length < MAX_BUFFERED_EVENTS) {
-      held.push(msg);
-      return;
-    }
-    // Too many to hold: drop them and read the state again after this read.
-    held.length = 0;
-    resyncWanted = true;
-  };
-
-  const sub: LinkSubscription = {
-    kinds: spec.kinds,
-    ...(spec.recvBufferSize !== undefined ? { recvBufferSize: spec.recvBufferSize } : {}),
-    onLink: receive,
-    // A notification that could not be read may have changed anything: read everything.
-    onUndecodable: () => void resync(),
-    onLost: (err) => {
-      // ENOBUFS: events were dropped but the socket lives on. Anything else ends the watch.
-      if ((err as { errno?: number }).errno === 105 && !sock.isClosed) void resync();
-      else finish(err);
-    },
-  };
-  const sock = spec.subscribe
-    ? spec.subscribe(sub)
-    : openSource(sub, { netns: spec.netns, recvBufferSize: spec.recvBufferSize });
-
-  let stopWatchingSignal: (() => void) | undefined;
-  if (spec.signal?.aborted) finish();
-  else if (spec.signal) stopWatchingSignal = onAbort(spec.signal, () => finish());
-
-  // Subscribed first, then read: nothing that happens in between is lost.
-  if (!done) {
-    void Promise.resolve(sock.ready)
-      .then(() => readUntilDone())
-      .then(
-        ({ items }) => {
-          if (done) return;
-          for (const item of items) {
-            state.set(item.index, item);
-            // Without `initial`, what exists at the start is what later differences count from.
-            if (spec.initial) emit({ type: 'added', tunnel: item });
-            else delivered.set(item.index, item);
-          }
-          ready = true;
-          applyHeld();
-          // Events lost while the first read ran: read again.
-          if (resyncWanted) void resync();
-        },
-        (e) => finish(e),
-      );
+    this.applyHeld();
+    this.emit({ type: 'resync', tunnels: this.sortedState(), attempts });
   }
 
-  const iterator: AsyncIterableIterator<Ev> = {
-    next(): Promise<IteratorResult<Ev>> {
-      if (behind && !done) catchUp();
-      const ev = queue.shift();
-      if (ev) return Promise.resolve(deliver(ev));
-      if (done) {
-        if (failure !== undefined) {
-          const f = failure;
-          failure = undefined;
-          return Promise.reject(f);
-        }
-        return Promise.resolve({ value: undefined, done: true });
+  /** Events were lost: read everything again (once more if more are lost meanwhile). */
+  private async resync(): Promise<void> {
+    this.resyncWanted = true;
+    // A resync running will read again; the first read is followed by one.
+    if (this.resyncing || this.done || !this.ready) return;
+    this.resyncing = true;
+    try {
+      while (this.resyncWanted && !this.done) {
+        this.resyncWanted = false;
+        this.reading = true;
+        const { items, attempts } = await this.readUntilDone();
+        if (this.done) return;
+        this.applyRead(items, attempts);
       }
-      return new Promise((resolve, reject) => {
-        waiter = (r) => {
-          if (r.done && failure !== undefined) {
-            const f = failure;
-            failure = undefined;
-            reject(f);
-          } else resolve(r);
-        };
-      });
+    } catch (e) {
+      this.finish(e);
+    } finally {
+      this.resyncing = false;
+    }
+  }
+}
+
+/** The watcher behind {@link watchTunnels} and {@link watchLinks}. @internal */
+export function createWatcher<T extends { index: number }>(
+  spec: WatchSpec<T>,
+): AsyncIterableIterator<WatchChange<T> | WatchResync<T>> {
+  const watcher = new Watcher(spec);
+  const iterator: AsyncIterableIterator<WatchEvent<T>> = {
+    next(): Promise<IteratorResult<WatchEvent<T>>> {
+      return watcher.next();
     },
-    return(): Promise<IteratorResult<Ev>> {
-      finish();
+    return(): Promise<IteratorResult<WatchEvent<T>>> {
+      watcher.finish();
       return Promise.resolve({ value: undefined, done: true });
     },
     [Symbol.asyncIterator]() {

@@ -1,0 +1,121 @@
+/**
+ * A canonical desired tunnel against the tunnel the kernel reports: the
+ * per-field differences, how a change runs, the fields a create declares,
+ * and the patch that applies a change.
+ */
+import type { Keepalive, Tunnel } from '../../codec/types.js';
+import type { DeclaredField, Difference, FieldDiff } from '../reconcile.js';
+import type { TunnelPatch } from '../types.js';
+import type { Canonical } from './canonical.js';
+
+/** Compare a canonical desired tunnel with the tunnel as the kernel reports it. */
+export function diffTunnel(want: Canonical, cur: Tunnel): Difference {
+  const diffs = diffTunnelParams(want, cur);
+  if (cur.kind !== want.kind) return { diffs, replace: true };
+  const phases = changePhases(cur, diffs);
+  return phases ? { diffs, phases } : { diffs };
+}
+
+function sameKeepalive(a: Keepalive, b: Keepalive): boolean {
+  return a.interval === b.interval && a.retries === b.retries;
+}
+
+/** The fields of `cur` that differ from `want`, in declaration order (link attributes only when wanted). */
+function diffTunnelParams(want: Canonical, cur: Tunnel): FieldDiff[] {
+  const diffs: FieldDiff[] = [];
+  const add = (field: string, from: unknown, to: unknown) => {
+    if (from !== to) diffs.push({ field, from, to });
+  };
+  add('kind', cur.kind, want.kind);
+  add('tunnelId', cur.tunnelId, want.tunnelId);
+  add('local', cur.local, want.local);
+  add('remote', cur.remote, want.remote);
+  add('link', cur.link, want.link);
+  add('ttl', cur.ttl, want.ttl);
+  add('tos', cur.tos, want.tos);
+  // A driver that does not report keepalive (before 2.x) has none to compare.
+  if (cur.keepalive && !sameKeepalive(cur.keepalive, want.keepalive)) {
+    diffs.push({ field: 'keepalive', from: cur.keepalive, to: want.keepalive });
+  }
+  if (want.mtu !== undefined) add('mtu', cur.mtu, want.mtu);
+  if (want.address !== undefined) add('address', cur.address?.toLowerCase(), want.address);
+  if (want.master !== undefined) add('master', cur.master ?? 0, want.master);
+  if (want.up !== undefined) add('up', cur.up, want.up);
+  return diffs;
+}
+
+/** Link attributes the kernel changes only while the interface is down (EBUSY when up). */
+const DOWN_ONLY_FIELDS = new Set(['name', 'address']);
+
+/**
+ * How a change of `cur` runs: an up tunnel whose name or MAC address changes
+ * is set down, changed, and set up again (not when it is to end down);
+ * undefined: in one request.
+ */
+export function changePhases(cur: Tunnel, diffs: readonly FieldDiff[]): string[] | undefined {
+  if (!cur.up || !diffs.some((d) => DOWN_ONLY_FIELDS.has(d.field))) return undefined;
+  const staysDown = diffs.some((d) => d.field === 'up' && d.to === false);
+  return staysDown ? ['down', 'change'] : ['down', 'change', 'up'];
+}
+
+/** Every field a create of `want` declares, with its canonical value. */
+export function describeTunnel(want: Canonical): DeclaredField[] {
+  const out: DeclaredField[] = [
+    { field: 'kind', value: want.kind },
+    { field: 'tunnelId', value: want.tunnelId },
+    { field: 'local', value: want.local },
+    { field: 'remote', value: want.remote },
+    { field: 'link', value: want.link },
+    { field: 'ttl', value: want.ttl },
+    { field: 'tos', value: want.tos },
+    { field: 'keepalive', value: want.keepalive },
+  ];
+  if (want.mtu !== undefined) out.push({ field: 'mtu', value: want.mtu });
+  if (want.address !== undefined) out.push({ field: 'address', value: want.address });
+  if (want.master !== undefined) out.push({ field: 'master', value: want.master });
+  if (want.up !== undefined) out.push({ field: 'up', value: want.up });
+  return out;
+}
+
+/** The patch that changes a tunnel by `diffs` (canonical values: `link`/`master` 0 = none). */
+export function patchTunnelParams(diffs: FieldDiff[]): TunnelPatch {
+  const p: TunnelPatch = {};
+  for (const { field, to } of diffs) {
+    switch (field) {
+      case 'tunnelId':
+        p.tunnelId = to as number;
+        break;
+      case 'local':
+        p.local = to as string;
+        break;
+      case 'remote':
+        p.remote = to as string;
+        break;
+      case 'link':
+        p.link = to === 0 ? null : (to as number);
+        break;
+      case 'ttl':
+        p.ttl = to as number;
+        break;
+      case 'tos':
+        p.tos = to as number;
+        break;
+      case 'keepalive':
+        p.keepalive = to as Keepalive;
+        break;
+      case 'mtu':
+        p.mtu = to as number;
+        break;
+      case 'address':
+        p.address = to as string;
+        break;
+      case 'master':
+        p.master = to === 0 ? null : (to as number);
+        break;
+      case 'up':
+        p.up = to as boolean;
+        break;
+    }
+  }
+  return p;
+}
