@@ -136,7 +136,7 @@ export {
 export { decodeErrorPayload, type ExtendedAck, type NetlinkErrorMessage } from './codec/error.js';
 export { type NetlinkHeader, type NetlinkMessage, splitMessages } from './codec/header.js';
 // Codec: bytes <-> values, no I/O
-export { decodeLinkMessage, type LinkRequestBody } from './codec/link.js';
+export { decodeLinkMessage } from './codec/link.js';
 export {
   type ByIndex,
   type ByName,
@@ -149,6 +149,7 @@ export {
   CHANGE_FLAGS,
   CREATE_FLAGS,
   type DumpLinksOptions,
+  type LinkRequestBody,
   type LinkSelector,
   type TunnelLinkExtras,
 } from './codec/requests.js';

@@ -4,9 +4,10 @@
  */
 import { formatIPv4, formatIPv6, parseIp, parseMac } from '../codec/addresses.js';
 import { NLM_F_ECHO, RTM_NEWLINK } from '../codec/constants.js';
-import { encodeTunnelInfoData, isTunnelKind } from '../codec/eoip.js';
+import { isTunnelKind } from '../codec/eoip.js';
 import { Errno } from '../codec/errno.js';
-import { decodeLinkMessage, type LinkRequestBody } from '../codec/link.js';
+import { decodeLinkMessage } from '../codec/link.js';
+import type { LinkRequestBody } from '../codec/link-request.js';
 import {
   buildDeleteLinkRequest,
   buildNewLinkRequest,
@@ -295,8 +296,7 @@ export class EoipClient {
   private createBody(params: TunnelParams, extras: TunnelLinkExtras): LinkRequestBody {
     return {
       ...extras,
-      kind: params.kind,
-      infoData: (w) => encodeTunnelInfoData(w, params),
+      tunnel: params,
     };
   }
 
@@ -514,10 +514,7 @@ export class EoipClient {
     extras: TunnelLinkExtras,
   ): LinkRequestBody {
     const body: LinkRequestBody = { ...extras, index };
-    if (params) {
-      body.kind = params.kind;
-      body.infoData = (w) => encodeTunnelInfoData(w, params);
-    }
+    if (params) body.tunnel = params;
     return body;
   }
 
@@ -855,8 +852,7 @@ function restoreBody(before: Tunnel, diffs: readonly AttributeDiff[]): LinkReque
       tos: before.tos,
       keepalive: fields.has('keepalive') ? before.keepalive : null,
     };
-    body.kind = before.kind;
-    body.infoData = (w) => encodeTunnelInfoData(w, params);
+    body.tunnel = params;
   }
   if (fields.has('name')) body.name = before.name;
   if (fields.has('mtu')) body.mtu = before.mtu!;

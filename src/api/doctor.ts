@@ -3,7 +3,7 @@
  * working tunnels, each with a fix. Nothing is created or changed.
  */
 import { readFileSync } from 'node:fs';
-import { encodeTunnelInfoData } from '../codec/eoip.js';
+import { initialTunnelParams } from '../codec/eoip.js';
 import { Errno } from '../codec/errno.js';
 import { buildNewLinkRequest, CREATE_FLAGS } from '../codec/requests.js';
 import type { Tunnel, TunnelKind } from '../codec/types.js';
@@ -58,15 +58,14 @@ export async function probeKind(
   if (kind !== 'eoip' && kind !== 'eoipv6') {
     throw new InvalidArgumentError('kind', kind, "'eoip' or 'eoipv6'");
   }
-  const any = kind === 'eoipv6' ? '::' : '0.0.0.0';
-  const params = { kind, tunnelId: 0, local: any, remote: any, link: 0, ttl: 0, tos: 0, keepalive: null };
+  // A tunnel with every parameter at the driver's default: nothing for it to refuse but the kind.
+  const params = initialTunnelParams(kind);
   try {
     await client.transport.ack(
       (seq) =>
         buildNewLinkRequest(seq, CREATE_FLAGS, {
           name: 'eoipprobe0',
-          kind,
-          infoData: (w) => encodeTunnelInfoData(w, params),
+          tunnel: params,
         }),
       { operation: 'probe', timeout: 5000 },
     );

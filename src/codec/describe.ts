@@ -27,7 +27,7 @@ import {
   RTM_NEWLINK,
   RTM_SETLINK,
 } from './constants.js';
-import { isTunnelKind } from './eoip.js';
+import { isTunnelKind, TUNNEL_ATTRIBUTE_NAMES } from './eoip.js';
 import { errnoName } from './errno.js';
 import { type NetlinkHeader, readHeader } from './header.js';
 import { NetlinkParseError } from './parse-error.js';
@@ -237,16 +237,8 @@ const INFO_TABLE: AttrTable = {
 };
 
 // Addresses are read by their length, not the kind: the driver's policy does the same.
-const EOIP_TABLE: AttrTable = {
-  1: ['IFLA_GRE_LINK', 'u32'],
-  4: ['IFLA_GRE_IKEY', 'u32'],
-  6: ['IFLA_GRE_LOCAL', 'ip'],
-  7: ['IFLA_GRE_REMOTE', 'ip'],
-  8: ['IFLA_GRE_TTL', 'u8'],
-  9: ['IFLA_GRE_TOS', 'u8'],
-  32: ['IFLA_EOIP_KA_INTERVAL', 'u32'],
-  33: ['IFLA_EOIP_KA_RETRIES', 'u8'],
-};
+/** A tunnel's IFLA_INFO_DATA names, from the attribute table in eoip.ts. */
+const EOIP_TABLE: AttrTable = Object.fromEntries(TUNNEL_ATTRIBUTE_NAMES);
 
 const EXT_ACK_TABLE: AttrTable = {
   1: ['NLMSGERR_ATTR_MSG', 'string'],

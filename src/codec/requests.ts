@@ -23,11 +23,29 @@ import {
   RTM_NEWNSID,
   RTMSG_LEN,
 } from './constants.js';
-import { encodeTunnelInfoData } from './eoip.js';
 import { writeHeader } from './header.js';
-import { encodeLinkBody, type LinkRequestBody } from './link.js';
-import { encodeTunnelRequest, type TunnelLinkExtras } from './tunnel-request.js';
+import { encodeLinkRequest, type LinkRequestBody } from './link-request.js';
 import type { TunnelParams } from './types.js';
+
+export type { LinkRequestBody };
+
+/** Link fields that may ride along with a tunnel create or change. */
+export interface TunnelLinkExtras {
+  /** Interface name to create with; on a change: the new name. */
+  name?: string;
+  /** IFLA_MTU. */
+  mtu?: number;
+  /** IFLA_ADDRESS: the MAC, 6 bytes. */
+  address?: Uint8Array;
+  /** IFLA_MASTER: ifindex of the bridge (0 releases). */
+  master?: number;
+  /** Bring the interface up (true) or down (false). */
+  up?: boolean;
+  /** IFLA_NET_NS_FD: create inside the namespace of this fd. */
+  netnsFd?: number;
+  /** IFLA_TARGET_NETNSID: the namespace id to act in. */
+  targetNsid?: number;
+}
 
 /** Flags of a create: fail if it exists (NLM_F_EXCL), never touch an existing link. */
 export const CREATE_FLAGS = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
@@ -69,6 +87,7 @@ function ownBody(b: LinkRequestBody): LinkRequestBody {
     name: own(b, 'name'),
     kind: own(b, 'kind'),
     infoData: own(b, 'infoData'),
+    tunnel: own(b, 'tunnel'),
     mtu: own(b, 'mtu'),
     address: own(b, 'address'),
     master: own(b, 'master'),
@@ -90,11 +109,8 @@ function ownBody(b: LinkRequestBody): LinkRequestBody {
  * @throws {@link NetlinkEncodeError} when a field is longer than its attribute's length field holds
  */
 export function buildNewLinkRequest(seq: number, flags: number, body: LinkRequestBody): Uint8Array {
-  const fields = ownBody(body);
-  return buildMessage(RTM_NEWLINK, flags, seq, (w) => encodeLinkBody(w, fields));
+  return encodeLinkRequest(RTM_NEWLINK, flags, seq, ownBody(body));
 }
-
-export type { TunnelLinkExtras };
 
 /**
  * RTM_NEWLINK creating an eoip/eoipv6 tunnel. All of `extras` go in the same
@@ -110,10 +126,7 @@ export function buildCreateTunnelRequest(
   params: TunnelParams,
   extras: TunnelLinkExtras = {},
 ): Uint8Array {
-  return (
-    encodeTunnelRequest(CREATE_FLAGS, seq, 0, params, extras) ??
-    buildNewLinkRequest(seq, CREATE_FLAGS, tunnelBody(params, extras))
-  );
+  return encodeLinkRequest(RTM_NEWLINK, CREATE_FLAGS, seq, tunnelBody(params, extras, 0));
 }
 
 /**
@@ -132,18 +145,22 @@ export function buildChangeTunnelRequest(
   params: TunnelParams,
   extras: TunnelLinkExtras = {},
 ): Uint8Array {
-  return (
-    encodeTunnelRequest(CHANGE_FLAGS, seq, index, params, extras) ??
-    buildNewLinkRequest(seq, CHANGE_FLAGS, Object.assign(tunnelBody(params, extras), { index }))
-  );
+  return encodeLinkRequest(RTM_NEWLINK, CHANGE_FLAGS, seq, tunnelBody(params, extras, index));
 }
 
-/** The generic body of a tunnel request, for the inputs the direct encoder leaves to it. */
-function tunnelBody(params: TunnelParams, extras: TunnelLinkExtras): LinkRequestBody {
-  return Object.assign({}, extras, {
-    kind: params.kind,
-    infoData: (w: AttributeWriter) => encodeTunnelInfoData(w, params),
-  });
+/** The body of a tunnel request: the extras' own fields, the tunnel, the index. */
+function tunnelBody(params: TunnelParams, x: TunnelLinkExtras, index: number): LinkRequestBody {
+  return {
+    index,
+    name: own(x, 'name'),
+    tunnel: params,
+    mtu: own(x, 'mtu'),
+    address: own(x, 'address'),
+    master: own(x, 'master'),
+    up: own(x, 'up'),
+    netnsFd: own(x, 'netnsFd'),
+    targetNsid: own(x, 'targetNsid'),
+  };
 }
 
 /** Which link a get/delete is about: an ifindex, or a name. */
@@ -209,7 +226,7 @@ function buildNewLinkLike(
   const index = Object.hasOwn(link, 'index') ? link.index : undefined;
   if (index !== undefined) body.index = index;
   else body.name = (link as ByName).name;
-  return buildMessage(type, flags, seq, (w) => encodeLinkBody(w, body));
+  return encodeLinkRequest(type, flags, seq, body);
 }
 
 /** Options of a link dump. */
@@ -243,7 +260,7 @@ export function buildDumpLinksRequest(seq: number, opts: DumpLinksOptions = {}):
   if (opts.master !== undefined) body.master = opts.master;
   if (opts.extMask !== undefined) body.extMask = opts.extMask;
   if (opts.targetNsid !== undefined) body.targetNsid = opts.targetNsid;
-  return buildMessage(RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, seq, (w) => encodeLinkBody(w, body));
+  return encodeLinkRequest(RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, seq, body);
 }
 
 /** RTM_NEWNSID: assign an id to the namespace behind `fd` (`nsid` -1 lets the kernel choose). */

@@ -33,6 +33,12 @@ export interface TunnelParams {
   tos: number;
   /** Keepalive as the driver reports it; `null` when the driver does not report it (drivers before 2.x). */
   keepalive: Keepalive | null;
+  /**
+   * IFLA_INFO_DATA attributes this version does not know (a newer driver's),
+   * kept as they came. Encoding sends them back unchanged after the known
+   * ones, so a change made by this version does not reset them. Absent when there are none.
+   */
+  unknown?: RawAttribute[];
 }
 
 /** RFC 2863 operational state, as in IFLA_OPERSTATE. */

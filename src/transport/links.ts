@@ -11,7 +11,8 @@ import {
   RTEXT_FILTER_SKIP_STATS,
 } from '../codec/constants.js';
 import { Errno } from '../codec/errno.js';
-import { decodeLinkMessage, type LinkRequestBody } from '../codec/link.js';
+import { decodeLinkMessage } from '../codec/link.js';
+import type { LinkRequestBody } from '../codec/link-request.js';
 import {
   buildDeleteLinkRequest,
   buildGetLinkRequest,

@@ -7,13 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { forEachAttribute } from '../../src/codec/attributes.js';
 import { toHex } from '../../src/codec/bytes.js';
 import { IFLA_GROUP, NLM_F_ACK, NLM_F_REQUEST, RTM_DELLINK } from '../../src/codec/constants.js';
-import { decodeLinkMessage, encodeLinkBody } from '../../src/codec/link.js';
+import { decodeLinkMessage } from '../../src/codec/link.js';
+import { encodeLinkRequest } from '../../src/codec/link-request.js';
 import {
   buildDeleteGroupRequest,
   buildRefusedGetLinkRequest,
   buildSetGroupRequest,
 } from '../../src/codec/link-requests.js';
-import { buildMessage, buildNewLinkRequest, CHANGE_FLAGS } from '../../src/codec/requests.js';
+import { buildNewLinkRequest, CHANGE_FLAGS } from '../../src/codec/requests.js';
 
 const u32 = fc.integer({ min: 0, max: 0xffffffff });
 const seq = fc.integer({ min: 1, max: 0xffffffff });
@@ -34,9 +35,9 @@ describe('link-group requests', () => {
   it('a group delete is RTM_DELLINK with ifindex 0, no name and IFLA_GROUP', () => {
     fc.assert(
       fc.property(seq, u32, (s, group) => {
-        const generic = buildMessage(RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, s, (w) =>
-          encodeLinkBody(w, { extra: (x) => x.u32(IFLA_GROUP, group) }),
-        );
+        const generic = encodeLinkRequest(RTM_DELLINK, NLM_F_REQUEST | NLM_F_ACK, s, {
+          extra: (x) => x.u32(IFLA_GROUP, group),
+        });
         expect(toHex(buildDeleteGroupRequest(s, group))).toBe(toHex(generic));
       }),
     );

@@ -1,6 +1,6 @@
 /**
- * The direct tunnel request encoder against the generic writer path
- * (encodeLinkBody + encodeTunnelInfoData): same bytes for every input,
+ * A tunnel request (the body's `tunnel`) against a generic body whose
+ * `infoData` callback writes the same params: same bytes for every input,
  * same errors for bad addresses.
  */
 import fc from 'fast-check';
