@@ -110,7 +110,7 @@ describe('the tunnel attribute table', () => {
 
   it('names every attribute in describeMessage', () => {
     const d = describeMessage(buildCreateTunnelRequest(1, BASE.eoip));
-    const linkinfo = d.attrs.find((a) => a.name === 'IFLA_LINKINFO')!;
+    const linkinfo = d.attrs!.find((a) => a.name === 'IFLA_LINKINFO')!;
     const data = linkinfo.nested!.find((a) => a.name === 'IFLA_INFO_DATA')!;
     const names = TUNNEL_FIELDS.flatMap((f) => TUNNEL_ATTRIBUTES[f].attributes.map((a) => a.name));
     expect(data.nested!.map((a) => a.name)).toEqual(names);
