@@ -2,7 +2,7 @@
  * EoipClient: one socket, every tunnel operation. The top-level functions in
  * tunnels.ts open a client, run one operation and close it.
  */
-import { formatIPv4, formatIPv6, parseIp, parseMac } from '../codec/addresses.js';
+import { parseIp, parseMac } from '../codec/addresses.js';
 import { NLM_F_ECHO, RTM_NEWLINK } from '../codec/constants.js';
 import { isTunnelKind } from '../codec/eoip.js';
 import { Errno } from '../codec/errno.js';
@@ -35,6 +35,16 @@ import {
   SocketClosedError,
   withNote,
 } from './errors.js';
+import {
+  changedParams,
+  differingParams,
+  identityKey,
+  paramSpec,
+  type ResolveContext,
+  resolveParams,
+  TUNNEL_FIELDS,
+  type TunnelField,
+} from './fields.js';
 import type {
   LinkRef,
   ListTunnelsOptions,
@@ -305,18 +315,7 @@ export class EoipClient {
     opts?: OperationOptions,
   ): Promise<{ params: TunnelParams; extras: TunnelLinkExtras }> {
     const c = checkTunnelSpec(spec);
-    let local = c.local;
-    if (local === 'auto') local = await this.autoLocal(c.remote, opts);
-    const params: TunnelParams = {
-      kind: c.kind,
-      tunnelId: c.tunnelId,
-      local,
-      remote: c.remote,
-      link: c.link !== undefined ? await this.resolveIndex('link', c.link, opts) : 0,
-      ttl: c.ttl,
-      tos: c.tos,
-      keepalive: c.keepalive,
-    };
+    const params = await resolveParams(c.params, this.resolveContext(c.kind, c.remote, opts));
     const extras: TunnelLinkExtras = {};
     if (c.name !== undefined) extras.name = c.name;
     if (c.mtu !== undefined) extras.mtu = c.mtu;
@@ -330,6 +329,16 @@ export class EoipClient {
   }
 
   /** The source address the kernel would use towards `remote` (for `local: 'auto'`). */
+  /** What resolving checked parameters needs: interface lookups and the route to the remote. */
+  private resolveContext(kind: TunnelKind, remote: string, opts?: OperationOptions): ResolveContext {
+    return {
+      kind,
+      remote,
+      resolveLink: (field, ref) => this.resolveIndex(field, ref, opts),
+      autoLocal: (to) => this.autoLocal(to, opts),
+    };
+  }
+
   private async autoLocal(remote: string, opts?: OperationOptions): Promise<string> {
     let source: string | undefined;
     try {
@@ -465,34 +474,9 @@ export class EoipClient {
   ): Promise<{ current: Tunnel; params: TunnelParams; extras: TunnelLinkExtras; touchesParams: boolean }> {
     const current = await this.currentTunnel(target, 'change', opts);
     const p = checkTunnelPatch(patch, current.kind);
-    let local = p.local ?? current.local;
-    const remote = p.remote ?? current.remote;
-    if (local === 'auto') local = await this.autoLocal(remote, opts);
     // The driver rebuilds every parameter from the request: send the full merged state.
-    const params: TunnelParams = {
-      kind: current.kind,
-      tunnelId: p.tunnelId ?? current.tunnelId,
-      local,
-      remote,
-      link:
-        p.link === undefined
-          ? current.link
-          : p.link === null
-            ? 0
-            : await this.resolveIndex('link', p.link, opts),
-      ttl: p.ttl ?? current.ttl,
-      tos: p.tos ?? current.tos,
-      // Absent keepalive attributes leave keepalive unchanged: send them only when asked.
-      keepalive: p.keepalive !== undefined ? (p.keepalive as TunnelParams['keepalive']) : null,
-    };
-    const touchesParams =
-      params.tunnelId !== current.tunnelId ||
-      params.local !== current.local ||
-      params.remote !== current.remote ||
-      params.link !== current.link ||
-      params.ttl !== current.ttl ||
-      params.tos !== current.tos ||
-      p.keepalive !== undefined;
+    const ctx = this.resolveContext(current.kind, p.remote ?? current.remote, opts);
+    const { params, touched: touchesParams } = await changedParams(current, p, ctx);
     const extras: TunnelLinkExtras = {};
     if (p.name !== undefined && p.name !== current.name) extras.name = p.name;
     if (p.mtu !== undefined) extras.mtu = p.mtu;
@@ -786,11 +770,14 @@ function checkChangeInput(target: TunnelTarget, patch: TunnelPatch): void {
   }
 }
 
+/** The tunnel parameters that are addresses (`remote`, `local`), remote first. */
+const ADDRESS_FIELDS = TUNNEL_FIELDS.filter((f) => paramSpec(f).form === 'address').reverse();
+
 /** The address family a patch's own `remote` or `local` names, if any. */
 function patchFamily(patch: TunnelPatch): 4 | 6 | undefined {
   if (patch === null || typeof patch !== 'object') return undefined;
-  for (const field of ['remote', 'local'] as const) {
-    const v = Object.hasOwn(patch, field) ? patch[field] : undefined;
+  for (const field of ADDRESS_FIELDS) {
+    const v: unknown = Object.hasOwn(patch, field) ? patch[field] : undefined;
     const family = typeof v === 'string' ? parseIp(v)?.family : undefined;
     if (family !== undefined) return family;
   }
@@ -805,22 +792,13 @@ interface AttributeDiff {
   now: unknown;
 }
 
-/** The tunnel parameters: a change or a restore sends them all together. */
-const PARAM_FIELDS = ['tunnelId', 'local', 'remote', 'link', 'ttl', 'tos'] as const;
-
 /** Every attribute a change may alter, as it differs between `before` and `now`. */
 function attributeDiffs(before: Tunnel, now: Tunnel): AttributeDiff[] {
   const out: AttributeDiff[] = [];
   const add = (field: string, was: unknown, is: unknown) => {
     if (was !== is) out.push({ field, was, now: is });
   };
-  for (const f of PARAM_FIELDS) add(f, before[f], now[f]);
-  // A driver that does not report keepalive (before 2.x) has none to compare.
-  if (before.keepalive && now.keepalive) {
-    const { interval, retries } = before.keepalive;
-    if (interval !== now.keepalive.interval || retries !== now.keepalive.retries)
-      add('keepalive', before.keepalive, now.keepalive);
-  }
+  for (const f of differingParams(before, now)) out.push({ field: f, was: before[f], now: now[f] });
   add('name', before.name, now.name);
   if (before.mtu !== undefined) add('mtu', before.mtu, now.mtu);
   if (before.address !== undefined) add('address', before.address.toLowerCase(), now.address?.toLowerCase());
@@ -840,19 +818,16 @@ function oneByOne(diffs: readonly AttributeDiff[], wasUp: boolean): AttributeDif
 function restoreBody(before: Tunnel, diffs: readonly AttributeDiff[]): LinkRequestBody {
   const body: LinkRequestBody = { index: before.index };
   const fields = new Set(diffs.map((d) => d.field));
-  if ([...PARAM_FIELDS, 'keepalive'].some((f) => fields.has(f))) {
-    // The driver rebuilds every parameter from the request: send them all.
-    const params: TunnelParams = {
-      kind: before.kind,
-      tunnelId: before.tunnelId,
-      local: before.local,
-      remote: before.remote,
-      link: before.link,
-      ttl: before.ttl,
-      tos: before.tos,
-      keepalive: fields.has('keepalive') ? before.keepalive : null,
-    };
-    body.tunnel = params;
+  if (TUNNEL_FIELDS.some((f) => fields.has(f))) {
+    // The driver rebuilds every parameter from the request: send them all,
+    // as they were (one the driver keeps when left out only if it differs).
+    const params: Record<string, unknown> = { kind: before.kind };
+    for (const f of TUNNEL_FIELDS) {
+      const e = paramSpec(f);
+      params[f] = e.onChange === 'current' || fields.has(f) ? before[f] : e.absent;
+    }
+    if (before.unknown) params['unknown'] = before.unknown;
+    body.tunnel = params as unknown as TunnelParams;
   }
   if (fields.has('name')) body.name = before.name;
   if (fields.has('mtu')) body.mtu = before.mtu!;
@@ -864,28 +839,14 @@ function restoreBody(before: Tunnel, diffs: readonly AttributeDiff[]): LinkReque
 
 function describeDiff(d: AttributeDiff): string {
   const text = (field: string, v: unknown): string => {
-    if ((field === 'master' || field === 'link') && v === 0) return 'none';
-    if (field === 'keepalive' && v !== null && typeof v === 'object') {
-      const k = v as { interval: number; retries: number };
-      return k.interval === 0 ? 'none' : `${k.interval},${k.retries}`;
-    }
+    if ((TUNNEL_FIELDS as readonly string[]).includes(field)) return paramSpec(field as TunnelField).text(v);
+    if (field === 'master' && v === 0) return 'none';
     return String(v);
   };
   return `${d.field} (is ${text(d.field, d.now)}, was ${text(d.field, d.was)})`;
 }
 
-/** Same (local, remote, tunnel id, link): the driver's identity of a tunnel. */
+/** Same identity parameters (local, remote, tunnel id, link): the driver's identity of a tunnel. */
 function sameIdentity(t: TunnelParams, p: TunnelParams): boolean {
-  return (
-    t.tunnelId === p.tunnelId &&
-    canon(t.local) === canon(p.local) &&
-    canon(t.remote) === canon(p.remote) &&
-    t.link === p.link
-  );
-}
-
-function canon(a: string): string {
-  const p = parseIp(a);
-  if (!p) return a;
-  return p.family === 6 ? formatIPv6(p.bytes) : formatIPv4(p.bytes);
+  return identityKey(t) === identityKey(p);
 }

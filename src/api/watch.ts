@@ -2,7 +2,9 @@
  * watchTunnels: tunnel events from the kernel's link notifications, with
  * the tunnel's previous state, and a resync when events were lost.
  */
+
 import { RTM_DELLINK } from '../codec/constants.js';
+import { Errno } from '../codec/errno.js';
 import type { LinkMessage, Tunnel, TunnelKind } from '../codec/types.js';
 import { dumpLinks } from '../transport/dump.js';
 import { DumpInterruptedError, KernelError, SocketError, TimeoutError } from '../transport/errors.js';
@@ -10,6 +12,7 @@ import { type LinkSubscription, subscribeLinks } from '../transport/events.js';
 import { netnsPath } from '../transport/netns.js';
 import type { NetlinkTransport } from '../transport/socket.js';
 import { InvalidArgumentError } from './errors.js';
+import { sameParams } from './fields.js';
 import type { NetnsRef } from './types.js';
 import { checkOptions, WATCH_LINKS_OPTIONS, WATCH_OPTIONS } from './validate.js';
 
@@ -86,8 +89,8 @@ const MAX_BUFFERED_EVENTS = 10_000;
  * consumer gets the differences from what it last saw, then a `resync`.
  */
 const MAX_QUEUED_EVENTS = 10_000;
-/** errno values after which the same read can succeed: EINTR, EAGAIN, EBUSY, ENOBUFS. */
-const PASSING_ERRNOS = new Set([4, 11, 16, 105]);
+/** errno values after which the same read can succeed. */
+const PASSING_ERRNOS = new Set<number>([Errno.EINTR, Errno.EAGAIN, Errno.EBUSY, Errno.ENOBUFS]);
 
 /**
  * True when reading the state failed for a passing reason (changes kept
@@ -146,14 +149,7 @@ function onAbort(signal: AbortSignal, callback: () => void): () => void {
 function sameTunnel(a: Tunnel, b: Tunnel): boolean {
   return (
     a.name === b.name &&
-    a.tunnelId === b.tunnelId &&
-    a.local === b.local &&
-    a.remote === b.remote &&
-    a.link === b.link &&
-    a.ttl === b.ttl &&
-    a.tos === b.tos &&
-    a.keepalive?.interval === b.keepalive?.interval &&
-    a.keepalive?.retries === b.keepalive?.retries &&
+    sameParams(a, b) &&
     a.mtu === b.mtu &&
     a.address === b.address &&
     a.flags === b.flags &&
@@ -372,7 +368,7 @@ class Watcher<T extends { index: number }> {
       onUndecodable: () => void this.resync(),
       onLost: (err) => {
         // ENOBUFS: events were dropped but the socket lives on. Anything else ends the watch.
-        if ((err as { errno?: number }).errno === 105 && !this.sock.isClosed) void this.resync();
+        if ((err as { errno?: number }).errno === Errno.ENOBUFS && !this.sock.isClosed) void this.resync();
         else this.finish(err);
       },
     };

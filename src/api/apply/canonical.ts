@@ -4,25 +4,19 @@
  * check that no two of them would clash in the end state.
  */
 import { formatMac } from '../../codec/addresses.js';
+import { TUNNEL_FIELDS } from '../../codec/eoip.js';
 import { decodeLinkMessage } from '../../codec/link.js';
-import type { Keepalive, Tunnel, TunnelKind } from '../../codec/types.js';
+import type { Tunnel, TunnelParams } from '../../codec/types.js';
 import type { EoipClient } from '../client.js';
 import { InvalidArgumentError } from '../errors.js';
+import { identityKey, paramSpec, type ResolveContext, resolveParams } from '../fields.js';
 import type { LinkRef, OperationOptions as Op } from '../types.js';
 import { deriveTunnelMac } from '../validate.js';
 import { type CheckedDesired, prefixed } from './check-desired.js';
 
 /** A desired tunnel as the kernel would report it: every reference resolved. */
-export interface Canonical {
+export interface Canonical extends Omit<TunnelParams, 'unknown'> {
   index: number;
-  kind: TunnelKind;
-  tunnelId: number;
-  local: string;
-  remote: string;
-  link: number;
-  ttl: number;
-  tos: number;
-  keepalive: Keepalive;
   mtu?: number;
   address?: string;
   master?: number;
@@ -59,30 +53,26 @@ async function canonicalOne(
   op: Op,
 ): Promise<Canonical> {
   const at = `tunnels[${index}]`;
-  let local = c.local;
-  if (local === 'auto') {
-    // The client's own resolution (route lookup; refused when acting in another namespace).
-    try {
-      const plan = await client.planCreateTunnel(
-        { tunnelId: c.tunnelId, remote: c.remote, local: 'auto' },
-        op,
-      );
-      local = decodeLinkMessage(plan.bytes).tunnel?.local ?? local;
-    } catch (e) {
-      throw prefixed(at, e);
-    }
-  }
-  const t: Canonical = {
-    index,
+  const ctx: ResolveContext = {
     kind: c.kind,
-    tunnelId: c.tunnelId,
-    local,
     remote: c.remote,
-    link: c.link !== undefined ? await resolve(`${at}.link`, c.link) : 0,
-    ttl: c.ttl,
-    tos: c.tos,
-    keepalive: c.keepalive ?? { interval: 0, retries: 0 },
+    resolveLink: (field, ref) => resolve(`${at}.${field}`, ref),
+    // The client's own resolution (route lookup; refused when acting in another namespace).
+    autoLocal: async (remote) => {
+      try {
+        const plan = await client.planCreateTunnel({ tunnelId: c.tunnelId, remote, local: 'auto' }, op);
+        return decodeLinkMessage(plan.bytes).tunnel!.local;
+      } catch (e) {
+        throw prefixed(at, e);
+      }
+    },
   };
+  const params = await resolveParams(c.params, ctx);
+  const t = { index } as Canonical;
+  Object.assign(t, params);
+  // Each parameter as the driver would report it after the create.
+  for (const f of TUNNEL_FIELDS)
+    (t as unknown as Record<string, unknown>)[f] = paramSpec(f).desired(params[f]);
   if (c.mtu !== undefined) t.mtu = c.mtu;
   if (c.address !== undefined) {
     t.address = c.address === 'auto' ? deriveTunnelMac(c.kind, c.tunnelId, c.remote) : formatMac(c.address);
@@ -90,11 +80,6 @@ async function canonicalOne(
   if (c.master !== undefined) t.master = await resolve(`${at}.master`, c.master);
   if (c.up !== undefined) t.up = c.up;
   return t;
-}
-
-/** What the driver keeps unique per kind: (local, remote, tunnel id, link). */
-function identity(t: { kind: TunnelKind; tunnelId: number; local: string; remote: string; link: number }) {
-  return `${t.kind}|${t.tunnelId}|${t.local}|${t.remote}|${t.link}`;
 }
 
 /**
@@ -110,10 +95,10 @@ export function checkIdentities(
   const taken = new Map<string, string>();
   if (!prune) {
     for (const [name, t] of current)
-      if (!canon.has(name)) taken.set(identity(t), `the existing tunnel ${name}`);
+      if (!canon.has(name)) taken.set(identityKey(t), `the existing tunnel ${name}`);
   }
   for (const t of canon.values()) {
-    const id = identity(t);
+    const id = identityKey(t);
     const holder = taken.get(id);
     if (holder !== undefined) {
       throw new InvalidArgumentError(

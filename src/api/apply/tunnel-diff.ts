@@ -3,7 +3,9 @@
  * per-field differences, how a change runs, the fields a create declares,
  * and the patch that applies a change.
  */
-import type { Keepalive, Tunnel } from '../../codec/types.js';
+import { TUNNEL_FIELDS } from '../../codec/eoip.js';
+import type { Tunnel } from '../../codec/types.js';
+import { paramSpec } from '../fields.js';
 import type { DeclaredField, Difference, FieldDiff } from '../reconcile.js';
 import type { TunnelPatch } from '../types.js';
 import type { Canonical } from './canonical.js';
@@ -16,10 +18,6 @@ export function diffTunnel(want: Canonical, cur: Tunnel): Difference {
   return phases ? { diffs, phases } : { diffs };
 }
 
-function sameKeepalive(a: Keepalive, b: Keepalive): boolean {
-  return a.interval === b.interval && a.retries === b.retries;
-}
-
 /** The fields of `cur` that differ from `want`, in declaration order (link attributes only when wanted). */
 function diffTunnelParams(want: Canonical, cur: Tunnel): FieldDiff[] {
   const diffs: FieldDiff[] = [];
@@ -27,15 +25,10 @@ function diffTunnelParams(want: Canonical, cur: Tunnel): FieldDiff[] {
     if (from !== to) diffs.push({ field, from, to });
   };
   add('kind', cur.kind, want.kind);
-  add('tunnelId', cur.tunnelId, want.tunnelId);
-  add('local', cur.local, want.local);
-  add('remote', cur.remote, want.remote);
-  add('link', cur.link, want.link);
-  add('ttl', cur.ttl, want.ttl);
-  add('tos', cur.tos, want.tos);
-  // A driver that does not report keepalive (before 2.x) has none to compare.
-  if (cur.keepalive && !sameKeepalive(cur.keepalive, want.keepalive)) {
-    diffs.push({ field: 'keepalive', from: cur.keepalive, to: want.keepalive });
+  // A parameter the driver does not report (keepalive before 2.x) has nothing to compare.
+  for (const f of TUNNEL_FIELDS) {
+    const e = paramSpec(f);
+    if (e.reported(cur[f]) && !e.same(cur[f], want[f])) diffs.push({ field: f, from: cur[f], to: want[f] });
   }
   if (want.mtu !== undefined) add('mtu', cur.mtu, want.mtu);
   if (want.address !== undefined) add('address', cur.address?.toLowerCase(), want.address);
@@ -60,16 +53,8 @@ export function changePhases(cur: Tunnel, diffs: readonly FieldDiff[]): string[]
 
 /** Every field a create of `want` declares, with its canonical value. */
 export function describeTunnel(want: Canonical): DeclaredField[] {
-  const out: DeclaredField[] = [
-    { field: 'kind', value: want.kind },
-    { field: 'tunnelId', value: want.tunnelId },
-    { field: 'local', value: want.local },
-    { field: 'remote', value: want.remote },
-    { field: 'link', value: want.link },
-    { field: 'ttl', value: want.ttl },
-    { field: 'tos', value: want.tos },
-    { field: 'keepalive', value: want.keepalive },
-  ];
+  const out: DeclaredField[] = [{ field: 'kind', value: want.kind }];
+  for (const f of TUNNEL_FIELDS) out.push({ field: f, value: want[f] });
   if (want.mtu !== undefined) out.push({ field: 'mtu', value: want.mtu });
   if (want.address !== undefined) out.push({ field: 'address', value: want.address });
   if (want.master !== undefined) out.push({ field: 'master', value: want.master });
@@ -80,42 +65,13 @@ export function describeTunnel(want: Canonical): DeclaredField[] {
 /** The patch that changes a tunnel by `diffs` (canonical values: `link`/`master` 0 = none). */
 export function patchTunnelParams(diffs: FieldDiff[]): TunnelPatch {
   const p: TunnelPatch = {};
+  const params = new Set<string>(TUNNEL_FIELDS);
+  const fields = p as Record<string, unknown>;
   for (const { field, to } of diffs) {
-    switch (field) {
-      case 'tunnelId':
-        p.tunnelId = to as number;
-        break;
-      case 'local':
-        p.local = to as string;
-        break;
-      case 'remote':
-        p.remote = to as string;
-        break;
-      case 'link':
-        p.link = to === 0 ? null : (to as number);
-        break;
-      case 'ttl':
-        p.ttl = to as number;
-        break;
-      case 'tos':
-        p.tos = to as number;
-        break;
-      case 'keepalive':
-        p.keepalive = to as Keepalive;
-        break;
-      case 'mtu':
-        p.mtu = to as number;
-        break;
-      case 'address':
-        p.address = to as string;
-        break;
-      case 'master':
-        p.master = to === 0 ? null : (to as number);
-        break;
-      case 'up':
-        p.up = to as boolean;
-        break;
-    }
+    // A canonical parameter is a valid patch value (link 0 = none).
+    if (params.has(field)) fields[field] = to;
+    else if (field === 'master') p.master = to === 0 ? null : (to as number);
+    else if (field === 'mtu' || field === 'address' || field === 'up') fields[field] = to;
   }
   return p;
 }
