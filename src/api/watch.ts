@@ -146,7 +146,7 @@ function onAbort(signal: AbortSignal, callback: () => void): () => void {
 }
 
 /** Fields compared to decide whether a notification changed anything users see (counters excluded). */
-function sameTunnel(a: Tunnel, b: Tunnel): boolean {
+export function sameTunnel(a: Tunnel, b: Tunnel): boolean {
   return (
     a.name === b.name &&
     sameParams(a, b) &&
