@@ -53,6 +53,13 @@ export interface TunnelParamSpec<V> {
   readonly word: string;
   /** Other words the command line takes for it (the reference tool's abbreviations). */
   readonly aliases: readonly string[];
+  /**
+   * Whether the reference tool knows its word and aliases: a prefix of a
+   * reference word keeps the meaning it has there, whatever newer words share
+   * it (the command line's abbreviation rules). False for a parameter the
+   * reference tool does not have.
+   */
+  readonly reference: boolean;
   /** How the command line reads its value. */
   readonly form: ValueForm;
   /** The placeholder and text of its line in `eoip add --help`. */
@@ -109,7 +116,12 @@ const decimal = (v: number) => String(v);
 /** 0 = none, as the list line's head, the monitor and the reference tool print a missing interface. */
 const noneOrIndex = (v: number) => (v === 0 ? 'none' : String(v));
 
-function u8Param(word: string, help: string, lineRank: number, monitorRank: number): TunnelParamSpec<number> {
+function u8Param(
+  word: string,
+  help: string,
+  lineRank: number,
+  monitorRank: number,
+): Omit<TunnelParamSpec<number>, 'reference'> {
   return {
     word,
     aliases: [],
@@ -153,6 +165,7 @@ export const TUNNEL_PARAMS: { readonly [F in TunnelField]: TunnelParamSpec<Tunne
   tunnelId: {
     word: 'tunnel-id',
     aliases: ['tid'],
+    reference: true,
     form: 'number',
     help: {
       arg: 'ID',
@@ -176,6 +189,7 @@ export const TUNNEL_PARAMS: { readonly [F in TunnelField]: TunnelParamSpec<Tunne
   local: {
     word: 'local',
     aliases: [],
+    reference: true,
     form: 'address',
     help: { arg: 'ADDR', text: "local address; default any; 'auto' = the source towards remote" },
     spec: later,
@@ -196,6 +210,7 @@ export const TUNNEL_PARAMS: { readonly [F in TunnelField]: TunnelParamSpec<Tunne
   remote: {
     word: 'remote',
     aliases: [],
+    reference: true,
     form: 'address',
     help: { arg: 'ADDR', text: 'peer address; required' },
     spec: later,
@@ -216,6 +231,7 @@ export const TUNNEL_PARAMS: { readonly [F in TunnelField]: TunnelParamSpec<Tunne
   link: {
     word: 'link',
     aliases: [],
+    reference: true,
     form: 'link',
     help: { arg: 'DEV', text: "underlying device, name or ifindex ('none' or 0 = none)" },
     spec: linkRef,
@@ -234,11 +250,12 @@ export const TUNNEL_PARAMS: { readonly [F in TunnelField]: TunnelParamSpec<Tunne
     line: 'head',
     monitorRank: 90,
   },
-  ttl: u8Param('ttl', '0..255, 0 = inherit (default)', 40, 91),
-  tos: u8Param('tos', '0..255 (default 0)', 50, 92),
+  ttl: { ...u8Param('ttl', '0..255, 0 = inherit (default)', 40, 91), reference: true },
+  tos: { ...u8Param('tos', '0..255 (default 0)', 50, 92), reference: true },
   keepalive: {
     word: 'keepalive',
     aliases: [],
+    reference: true,
     form: 'keepalive',
     help: {
       arg: 'K',
