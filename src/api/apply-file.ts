@@ -343,6 +343,9 @@ function skipSpace(text: string, i: number): number {
  * reason), and where the value at `target` (or its deepest existing part)
  * starts. Used only once JSON.parse refused the text or a field needs a
  * position.
+ *
+ * Long on purpose: one loop over up to 16 MiB of text, a state machine whose
+ * state (stack, position, target depth) would otherwise pass through every call.
  */
 function walkJson(text: string, target: ValuePath): JsonWalk {
   const stack: JsonFrame[] = [];
@@ -524,8 +527,7 @@ function yamlReason(e: { code: string; message: string }): string {
  * @param file the file as named in errors
  */
 export async function readYamlDocument(text: string, file: string | undefined): Promise<ApplyDocument> {
-  const { Composer, Lexer, Parser } = await import('yaml');
-  const parser = new Parser();
+  const yaml = await import('yaml');
   // One way to count lines and columns for both formats (computed only for an error).
   const posOf = (offset: number): FilePosition => positionAt(text, offset);
   const fail = (offset: number, reason: string) =>
@@ -537,22 +539,8 @@ export async function readYamlDocument(text: string, file: string | undefined): 
       allowed: 'a YAML document',
       problem: `not YAML: ${reason}`,
     });
-  const tokens: CST.Token[] = [];
-  let offset = 0;
-  let count = 0;
-  for (const source of new Lexer().lex(text)) {
-    for (const t of parser.next(source)) tokens.push(t);
-    offset += source.length;
-    // The composer recurses once per level: refuse deep nesting before it runs.
-    if (parser.stack.length > APPLY_FILE_MAX_DEPTH + 1) throw tooDeep(file, positionAt(text, offset));
-    // Building the document costs far more than parsing: refuse a list that
-    // will be too long while it is parsed (checked every 1,024 tokens).
-    if ((++count & 1023) === 0 && longestOpenCollection(parser.stack) > APPLY_FILE_MAX_TUNNELS + 1) {
-      throw tooManyItems(file, positionAt(text, offset));
-    }
-  }
-  for (const t of parser.end()) tokens.push(t);
-  const composer = new Composer({
+  const tokens = yamlTokens(yaml, text, file);
+  const composer = new yaml.Composer({
     schema: 'core',
     version: '1.2',
     uniqueKeys: true,
@@ -571,9 +559,48 @@ export async function readYamlDocument(text: string, file: string | undefined): 
     const tag = problem.code === 'TAG_RESOLVE_FAILED' ? ' (only the core schema: no custom tags)' : '';
     throw fail(problem.pos[0], `${yamlReason(problem)}${tag}`);
   }
-  let value: unknown;
+  return {
+    value: yamlValue(doc, fail),
+    locate: (path) => {
+      for (let n = path.length; n >= 0; n--) {
+        const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+        if (node?.range !== undefined) return posOf(node.range[0]);
+      }
+      return undefined;
+    },
+  };
+}
+
+/**
+ * The YAML text's tokens, with nesting and list length refused while the
+ * parser runs: the composer recurses once per level, and building the
+ * document costs far more than parsing.
+ */
+function yamlTokens(yaml: typeof import('yaml'), text: string, file: string | undefined): CST.Token[] {
+  const parser = new yaml.Parser();
+  const tokens: CST.Token[] = [];
+  let offset = 0;
+  let count = 0;
+  for (const source of new yaml.Lexer().lex(text)) {
+    for (const t of parser.next(source)) tokens.push(t);
+    offset += source.length;
+    if (parser.stack.length > APPLY_FILE_MAX_DEPTH + 1) throw tooDeep(file, positionAt(text, offset));
+    // A list that will be too long is refused while it is parsed (checked every 1,024 tokens).
+    if ((++count & 1023) === 0 && longestOpenCollection(parser.stack) > APPLY_FILE_MAX_TUNNELS + 1) {
+      throw tooManyItems(file, positionAt(text, offset));
+    }
+  }
+  for (const t of parser.end()) tokens.push(t);
+  return tokens;
+}
+
+/** The document's value, aliases limited; a failure says why in words. */
+function yamlValue(
+  doc: { toJS(opts: { maxAliasCount: number }): unknown },
+  fail: (offset: number, reason: string) => ApplyFileError,
+): unknown {
   try {
-    value = doc.toJS({ maxAliasCount: 100 });
+    return doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
     const why = String((e as Error)?.message);
     throw fail(
@@ -585,14 +612,4 @@ export async function readYamlDocument(text: string, file: string | undefined): 
           : 'cannot be read',
     );
   }
-  return {
-    value,
-    locate: (path) => {
-      for (let n = path.length; n >= 0; n--) {
-        const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-        if (node?.range !== undefined) return posOf(node.range[0]);
-      }
-      return undefined;
-    },
-  };
 }

@@ -3,7 +3,7 @@
  * tunnels.ts open a client, run one operation and close it.
  */
 import { parseIp, parseMac } from '../codec/addresses.js';
-import { NLM_F_ECHO, RTM_NEWLINK } from '../codec/constants.js';
+import { NLM_F_ECHO, NLMSG_TYPE_OFFSET, RTM_NEWLINK } from '../codec/constants.js';
 import { isTunnelKind } from '../codec/eoip.js';
 import { Errno } from '../codec/errno.js';
 import { decodeLinkMessage } from '../codec/link.js';
@@ -419,7 +419,7 @@ export class EoipClient {
     if (
       echo &&
       echo.byteLength >= 20 &&
-      new DataView(echo.buffer, echo.byteOffset).getUint16(4, true) === RTM_NEWLINK
+      new DataView(echo.buffer, echo.byteOffset).getUint16(NLMSG_TYPE_OFFSET, true) === RTM_NEWLINK
     ) {
       const t = decodeLinkMessage(echo).tunnel;
       // The echo is sent before the link is fully configured; read the settled state by index.

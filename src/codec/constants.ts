@@ -9,6 +9,9 @@ export const NETLINK_ROUTE = 0;
 
 // --- nlmsghdr -------------------------------------------------------------
 export const NLMSG_HDRLEN = 16;
+/** Offsets of nlmsghdr's fields: u32 length, u16 type, u16 flags, u32 seq, u32 pid. */
+export const NLMSG_TYPE_OFFSET = 4;
+export const NLMSG_SEQ_OFFSET = 8;
 export const NLMSG_NOOP = 1;
 export const NLMSG_ERROR = 2;
 export const NLMSG_DONE = 3;
@@ -86,6 +89,8 @@ export const IFLA_LINKMODE = 17;
 export const IFLA_LINKINFO = 18;
 export const IFLA_NET_NS_PID = 19;
 export const IFLA_GROUP = 27;
+/** The link's free-text alias (`ip link set X alias ...`). */
+export const IFLA_IFALIAS = 20;
 export const IFLA_NET_NS_FD = 28;
 export const IFLA_EXT_MASK = 29;
 export const IFLA_CARRIER = 33;

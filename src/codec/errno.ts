@@ -60,6 +60,7 @@ export const Errno = {
   ENODEV: 19,
   EINVAL: 22,
   ERANGE: 34,
+  ENOPROTOOPT: 92,
   EOPNOTSUPP: 95,
   EADDRNOTAVAIL: 99,
   ENOBUFS: 105,

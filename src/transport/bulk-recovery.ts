@@ -15,6 +15,7 @@ import { readCString, u32le } from '../codec/bytes.js';
 import {
   IFINFOMSG_LEN,
   IFLA_GROUP,
+  IFLA_IFALIAS,
   IFLA_IFNAME,
   NLM_F_ACK,
   NLM_F_REQUEST,
@@ -30,8 +31,6 @@ import { checkFields, fieldTable, int, REQUEST_OPTIONS } from './check.js';
 import { asKernelError, DumpInterruptedError, type Operation } from './errors.js';
 import type { NetlinkTransport, RequestOptions } from './socket.js';
 
-/** IFLA_IFALIAS: the link's free-text alias (`ip link set X alias ...`). */
-const IFLA_IFALIAS = 20;
 /** Longest alias the kernel keeps (IFALIASZ - 1 bytes, no NUL). */
 export const MAX_ALIAS_BYTES = 255;
 /** The top byte of every borrowed group. */

@@ -53,7 +53,6 @@ const NETLINK_ADD_MEMBERSHIP = 1;
 const NETLINK_DROP_MEMBERSHIP = 2;
 const NETLINK_EXT_ACK = 11;
 const NETLINK_GET_STRICT_CHK = 12;
-const ENOPROTOOPT = 92;
 /** recv flag: peek first, consume only when the datagram fits. */
 const RECV_PEEK = 1;
 
@@ -292,7 +291,7 @@ export class NativeNetlinkSocket {
   }
 
   private configure(o: NativeSocketOptions): void {
-    if (o.extAck ?? true) this.setOption(SOL_NETLINK, NETLINK_EXT_ACK, 1, [ENOPROTOOPT]);
+    if (o.extAck ?? true) this.setOption(SOL_NETLINK, NETLINK_EXT_ACK, 1, [Errno.ENOPROTOOPT]);
     if (o.strictCheck) this.setOption(SOL_NETLINK, NETLINK_GET_STRICT_CHK, 1);
     if (o.recvBufferSize) {
       const forced =

@@ -13,6 +13,7 @@ import {
   NLMSG_HDRLEN,
   NLMSG_NOOP,
   NLMSG_OVERRUN,
+  NLMSG_SEQ_OFFSET,
 } from '../codec/constants.js';
 import { Errno } from '../codec/errno.js';
 import { decodeErrorPayload } from '../codec/error.js';
@@ -765,18 +766,8 @@ export class NetlinkSocket implements NetlinkTransport {
    * close are handled here; the side socket only carries the bytes.
    */
   private sendAside(e: Pending): void {
-    let side: NetlinkSocket;
-    try {
-      // Fixed 32 KiB reads: a socket that may read one datagram has nothing to gain from priming.
-      // In this socket's namespace: a dump answers for the namespace of the socket that asks.
-      side = this.side ??= NetlinkSocket.open({
-        datagramSize: 32 * 1024,
-        ...(this.ns ? { netns: { fd: this.ns.fd } } : {}),
-      });
-    } catch (err) {
-      this.fail(e.seq, err);
-      return;
-    }
+    const side = this.openSide(e);
+    if (!side) return;
     e.side = side;
     const bytes = e.bytes;
     const summary = e.summary!;
@@ -792,30 +783,16 @@ export class NetlinkSocket implements NetlinkTransport {
         lastDatagram = datagram;
         summary.datagrams++;
       }
-      if (e.visit?.(h, datagram, start, end) === false) {
-        summary.stopped = true;
-        if (!doneFollows(datagram, end)) {
-          // The kernel is still sending: closing the side socket now, before
-          // the next datagram is read, is what makes it drop the rest.
-          this.dropSide(side);
-          this.succeed(e, summary);
-          return;
-        }
-        // Detached until its NLMSG_DONE (already read) has been seen.
-        if (this.side === side) this.side = undefined;
-        setImmediate(() => {
-          // The whole answer was in what was read (a small namespace): keep the socket.
-          // Otherwise closing it is what makes the kernel drop the rest.
-          if (ended && !side.isClosed && !this.closed && this.side === undefined) this.side = side;
-          else if (this.side !== side) side.close();
-        });
-        this.succeed(e, summary);
-      }
+      if (e.visit?.(h, datagram, start, end) === false) this.stopAside(e, side, datagram, end, () => ended);
     };
     side
       .dump(
         (seq) => {
-          new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setUint32(8, seq, true);
+          new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setUint32(
+            NLMSG_SEQ_OFFSET,
+            seq,
+            true,
+          );
           return bytes;
         },
         visit,
@@ -832,6 +809,53 @@ export class NetlinkSocket implements NetlinkTransport {
           if (this.pending.get(e.seq) === e) this.fail(e.seq, err);
         },
       );
+  }
+
+  /** The side socket for stoppable dumps, opened now if needed; undefined (and `e` failed) when it cannot be. */
+  private openSide(e: Pending): NetlinkSocket | undefined {
+    try {
+      // Fixed 32 KiB reads: a socket that may read one datagram has nothing to gain from priming.
+      // In this socket's namespace: a dump answers for the namespace of the socket that asks.
+      this.side ??= NetlinkSocket.open({
+        datagramSize: 32 * 1024,
+        ...(this.ns ? { netns: { fd: this.ns.fd } } : {}),
+      });
+      return this.side;
+    } catch (err) {
+      this.fail(e.seq, err);
+      return undefined;
+    }
+  }
+
+  /**
+   * The visitor stopped a dump on the side socket at `datagram[end]`: the
+   * request succeeds now, and the side socket is closed unless the whole
+   * answer has already been read.
+   */
+  private stopAside(
+    e: Pending,
+    side: NetlinkSocket,
+    datagram: Uint8Array,
+    end: number,
+    ended: () => boolean,
+  ): void {
+    e.summary!.stopped = true;
+    if (!doneFollows(datagram, end)) {
+      // The kernel is still sending: closing the side socket now, before
+      // the next datagram is read, is what makes it drop the rest.
+      this.dropSide(side);
+      this.succeed(e, e.summary!);
+      return;
+    }
+    // Detached until its NLMSG_DONE (already read) has been seen.
+    if (this.side === side) this.side = undefined;
+    setImmediate(() => {
+      // The whole answer was in what was read (a small namespace): keep the socket.
+      // Otherwise closing it is what makes the kernel drop the rest.
+      if (ended() && !side.isClosed && !this.closed && this.side === undefined) this.side = side;
+      else if (this.side !== side) side.close();
+    });
+    this.succeed(e, e.summary!);
   }
 
   /** Close a side socket; the next stoppable dump opens a new one. */
@@ -876,11 +900,19 @@ export class NetlinkSocket implements NetlinkTransport {
     } catch (e) {
       // A malformed datagram: fail whatever it was for, if we can tell; never throw into the socket.
       const seq =
-        datagram.byteLength >= 12 ? new DataView(datagram.buffer, datagram.byteOffset).getUint32(8, true) : 0;
+        datagram.byteLength >= NLMSG_SEQ_OFFSET + 4
+          ? new DataView(datagram.buffer, datagram.byteOffset).getUint32(NLMSG_SEQ_OFFSET, true)
+          : 0;
       if (this.pending.has(seq)) this.fail(seq, e);
     }
   }
 
+  /**
+   * Route one received message to the request it answers (or to the event
+   * listener). Long on purpose: it runs once per message of every dump and
+   * answer, and keeping the cases in one function kept the per-request
+   * benchmark's user CPU down.
+   */
   private dispatch(h: NetlinkHeader, datagram: Uint8Array, start: number, end: number): void {
     if (this.barriers.size > 0 && h.pid === this.port) this.passBarrier(h.seq);
     const p = h.seq !== 0 && h.pid === this.port ? this.pending.get(h.seq) : undefined;
@@ -972,7 +1004,10 @@ export class NetlinkSocket implements NetlinkTransport {
   }
 
   private truncated(msg: Uint8Array, size: number | undefined): void {
-    const seq = msg.byteLength >= 12 ? new DataView(msg.buffer, msg.byteOffset).getUint32(8, true) : 0;
+    const seq =
+      msg.byteLength >= NLMSG_SEQ_OFFSET + 4
+        ? new DataView(msg.buffer, msg.byteOffset).getUint32(NLMSG_SEQ_OFFSET, true)
+        : 0;
     const err = new SocketError(`a ${size ?? '?'}-byte netlink message did not fit the receive buffer`);
     if (this.pending.has(seq)) this.fail(seq, err);
     else this.onEventError?.(err);
