@@ -62,25 +62,28 @@ export function checkFields<T extends object>(
   for (const key of TABLE_KEYS.get(table) ?? Object.keys(table)) out[key] = undefined;
   for (const key of keys) {
     const check = table[key];
-    const value = readOwn(`${prefix}${key}`, input as Record<string, unknown>, key);
+    const field = prefix === '' ? key : prefix + key;
+    const value = readOwn(field, input as Record<string, unknown>, key);
     if (check === undefined) {
-      throw new InvalidArgumentError(`${prefix}${key}`, value, `a known field of ${what}: ${listOf(table)}`);
+      throw new InvalidArgumentError(field, value, `a known field of ${what}: ${listOf(table)}`);
     }
-    if (value !== undefined) out[key] = check(`${prefix}${key}`, value);
+    if (value !== undefined) out[key] = check(field, value);
   }
   return out as T;
 }
 
 /** The own enumerable keys of an input object; anything else (or a proxy that throws) is refused. */
 function ownKeys(what: string, input: unknown, table: FieldTable): string[] {
-  const allowed = `an object with: ${listOf(table)}`;
-  if (input === null || typeof input !== 'object') throw new InvalidArgumentError(what, input, allowed);
+  // The sentence of allowed keys is built only for an error: this runs on every call.
+  if (input === null || typeof input !== 'object') {
+    throw new InvalidArgumentError(what, input, `an object with: ${listOf(table)}`);
+  }
   try {
     if (!Array.isArray(input)) return Object.keys(input);
   } catch {
     // A proxy whose traps throw: no keys can be read.
   }
-  throw new InvalidArgumentError(what, input, allowed);
+  throw new InvalidArgumentError(what, input, `an object with: ${listOf(table)}`);
 }
 
 /** `input[key]`, read once; a getter (or proxy trap) that throws is refused as the field's value. */

@@ -445,8 +445,9 @@ export class NetlinkSocket implements NetlinkTransport {
   }
 
   /**
-   * Send a request and resolve with the first answering message (a copy),
-   * e.g. the RTM_NEWLINK answering an RTM_GETLINK.
+   * Send a request and resolve with the first answering message, e.g. the
+   * RTM_NEWLINK answering an RTM_GETLINK: a view of the received bytes, which
+   * the socket never writes over (keep it as long as needed).
    * @param build - makes the whole message for the sequence number it is given
    * @param opts - `timeout` in ms, counted from sending (default 10 000, 0 = none), `signal`,
    *   `operation` (named in errors, default `request`)
@@ -679,14 +680,17 @@ export class NetlinkSocket implements NetlinkTransport {
 
   /** Hand queued requests to the kernel while the window has room (dumps one at a time). */
   private pump(): void {
+    const queue = this.queue;
     const batch: Pending[] = [];
+    /** Dumps passed over while another runs: they stay queued, in order. */
+    const waiting: Pending[] = [];
     let bytes = 0;
     let i = 0;
-    while (i < this.queue.length && this.inFlight < this.maxInFlight && !this.closed) {
-      const e = this.queue[i]!;
+    for (; i < queue.length && this.inFlight < this.maxInFlight && !this.closed; i++) {
+      const e = queue[i]!;
       if (e.mode === 'dump') {
         if (this.dumpActive) {
-          i++;
+          waiting.push(e);
           continue;
         }
         // A dump goes alone: the kernel starts it and answers it over many
@@ -695,18 +699,20 @@ export class NetlinkSocket implements NetlinkTransport {
           this.transmit(batch.splice(0));
           bytes = 0;
         }
-        this.queue.splice(i, 1);
         this.mark(e);
         if (e.stoppable) this.sendAside(e);
         else this.transmit([e]);
         continue;
       }
       if (bytes + e.bytes.byteLength > MAX_BATCH_BYTES && batch.length > 0) break;
-      this.queue.splice(i, 1);
       this.mark(e);
       batch.push(e);
       bytes += e.bytes.byteLength;
     }
+    // One cut per pump: taking requests one by one off the front moved the
+    // whole queue each time, quadratic in a burst of thousands of requests.
+    // (Sent entries are never taken out by settle(), so `i` still counts them.)
+    if (i > 0 && !this.closed) queue.splice(0, i, ...waiting);
     if (batch.length > 0) this.transmit(this.quietAcks(batch));
   }
 
@@ -984,7 +990,10 @@ export class NetlinkSocket implements NetlinkTransport {
       return;
     }
     if (p.mode === 'reply') {
-      this.succeed(p, datagram.slice(start, end));
+      // A view, not a copy: the native layer never writes over bytes it has
+      // handed out (each datagram gets fresh room in its receive slab), and
+      // an ArrayBuffer per answer was a large part of a request's cost.
+      this.succeed(p, datagram.subarray(start, end));
       return;
     }
     // An 'ack' request: anything before the ACK is the kernel's echo (NLM_F_ECHO); keep the first.
