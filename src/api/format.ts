@@ -1,8 +1,10 @@
 /**
  * The reference tool's `list` line: scripts parse it, so it is reproduced
- * to the character.
+ * to the character. After its head, each tunnel parameter prints its
+ * segment of the parameter table (`line`), by rank.
  */
 import type { TunnelParams } from '../codec/types.js';
+import { paramSpec, TUNNEL_FIELDS, type TunnelField } from './fields.js';
 
 /** What {@link formatTunnelLine} needs: the tunnel parameters plus ifindex and name. */
 export interface TunnelLineInput extends TunnelParams {
@@ -11,6 +13,22 @@ export interface TunnelLineInput extends TunnelParams {
   /** Interface name. */
   name: string;
 }
+
+/** A segment of the list line after its head. */
+interface Segment {
+  /** The parameter it prints. */
+  readonly field: TunnelField;
+  /** Its place: segments print by rising rank. */
+  readonly rank: number;
+  /** The segment's text for the parameter's value; undefined: none. */
+  readonly text: (v: unknown) => string | undefined;
+}
+
+/** The list line's segments after its head, by rising rank: every parameter's that has one. */
+const SEGMENTS: readonly Segment[] = TUNNEL_FIELDS.flatMap((field): Segment[] => {
+  const place = paramSpec(field).line;
+  return place === 'head' ? [] : [{ field, rank: place.rank, text: place.text as Segment['text'] }];
+}).sort((a, b) => a.rank - b.rank);
 
 /**
  * Format a tunnel exactly as the reference `eoip list` prints it:
@@ -27,12 +45,10 @@ export interface TunnelLineInput extends TunnelParams {
  * @param t - the tunnel, e.g. a {@link Tunnel} from {@link listTunnels}; `link` is printed as its ifindex
  */
 export function formatTunnelLine(t: TunnelLineInput): string {
-  let line = `${t.index}: ${t.name}@${t.link}: link/${t.kind} ${t.local} remote ${t.remote} tunnel-id ${t.tunnelId} ttl ${t.ttl} tos ${t.tos}`;
-  if (t.keepalive) {
-    line +=
-      t.keepalive.interval === 0
-        ? ' keepalive none'
-        : ` keepalive ${t.keepalive.interval},${t.keepalive.retries}`;
+  let line = `${t.index}: ${t.name}@${t.link}: link/${t.kind}`;
+  for (const { field, text } of SEGMENTS) {
+    const segment = text(t[field]);
+    if (segment !== undefined) line += ` ${segment}`;
   }
   return line;
 }

@@ -1,10 +1,12 @@
 /**
  * The `eoip` command line grammar: words, abbreviations, numbers and the
  * translation of an argument vector into one {@link ParsedCommand}. Pure: no
- * I/O, and no runtime import but the api's bounded value quoting (for
- * messages), so `eoip help` and `eoip version` load little else.
+ * I/O; its runtime imports are the api's bounded value quoting (for
+ * messages) and the tunnel parameter table, whose words, aliases and value
+ * forms make the options of `add` and `set`.
  */
 import { quoteValue } from '../api/errors.js';
+import { paramSpec, TUNNEL_FIELDS, type TunnelField, type ValueForm } from '../api/fields.js';
 import type { KeepaliveInput, LinkRef, TunnelKind, TunnelPatch, TunnelSpec } from '../api/types.js';
 
 /** Bad usage: an unknown or ambiguous word, a missing or malformed value. Exit status 1. */
@@ -121,33 +123,24 @@ export const COMMAND_WORDS: readonly Word<CommandName>[] = [
   { word: 'doctor', meaning: 'doctor', reference: false },
 ];
 
-/** Options of `add` and `set`, by their canonical word. */
-export type TunnelOption =
-  | 'name'
-  | 'tunnel-id'
-  | 'local'
-  | 'remote'
-  | 'link'
-  | 'ttl'
-  | 'tos'
-  | 'keepalive'
-  | 'mtu'
-  | 'address'
-  | 'master'
-  | 'up'
-  | 'down';
+/**
+ * Options of `add` and `set`, by their canonical word: `name`, a tunnel
+ * parameter's word (`tunnel-id`, `local`, … as the parameter table names
+ * them), `mtu`, `address`, `master`, `up` or `down`.
+ */
+export type TunnelOption = string;
 
-/** Option words of `add` and `set`: the reference tool's, then the new ones. */
+/**
+ * Option words of `add` and `set`: `name`, every tunnel parameter's word and
+ * aliases in table order (each its table entry's `reference`), then the
+ * interface's words, new ones.
+ */
 export const OPTION_WORDS: readonly Word<TunnelOption>[] = [
   { word: 'name', meaning: 'name', reference: true },
-  { word: 'tunnel-id', meaning: 'tunnel-id', reference: true },
-  { word: 'tid', meaning: 'tunnel-id', reference: true },
-  { word: 'local', meaning: 'local', reference: true },
-  { word: 'remote', meaning: 'remote', reference: true },
-  { word: 'link', meaning: 'link', reference: true },
-  { word: 'ttl', meaning: 'ttl', reference: true },
-  { word: 'tos', meaning: 'tos', reference: true },
-  { word: 'keepalive', meaning: 'keepalive', reference: true },
+  ...TUNNEL_FIELDS.flatMap((f) => {
+    const p = paramSpec(f);
+    return [p.word, ...p.aliases].map((word) => ({ word, meaning: p.word, reference: p.reference }));
+  }),
   { word: 'mtu', meaning: 'mtu', reference: false },
   { word: 'address', meaning: 'address', reference: false },
   { word: 'master', meaning: 'master', reference: false },
@@ -240,6 +233,26 @@ export function parseLinkRef(text: string): LinkRef | null {
   if (n === undefined) return text;
   return n === 0 ? null : n;
 }
+
+/** How a tunnel parameter's value of each form is read; `word` names the parameter in errors. */
+const READ_FORM: {
+  readonly [K in ValueForm]: (command: CommandName, word: string, text: string) => unknown;
+} = {
+  number: numberValue,
+  address: (_command, _word, text) => text,
+  // null: none (`none` or 0).
+  link: (_command, _word, text) => parseLinkRef(text),
+  keepalive: (command, _word, text) => parseKeepalive(text, command),
+};
+
+/**
+ * The parameters `add` requires, in the order they are checked (and listed
+ * in its help), with why when it is not plain.
+ */
+export const ADD_REQUIRED: readonly { readonly field: TunnelField; readonly why?: string }[] = [
+  { field: 'tunnelId' },
+  { field: 'remote', why: 'the kernel refuses a tunnel without one' },
+];
 
 // --- parsed commands ---------------------------------------------------------
 
@@ -564,7 +577,17 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
   }
 }
 
-function parseTunnelCommand(command: 'add' | 'set', cur: Cursor): AddCommand | SetCommand {
+/** What the words of `add` or `set` gave (the last one given wins, as in the reference tool). */
+interface TunnelWords {
+  /** The text of each option given, by its canonical word. */
+  values: Map<TunnelOption, string>;
+  /** The same, for error messages. */
+  raw: RawValues;
+  /** `up` (true) or `down` (false), when given. */
+  up: boolean | undefined;
+}
+
+function readTunnelWords(command: 'add' | 'set', cur: Cursor): TunnelWords {
   const values = new Map<TunnelOption, string>();
   const raw: RawValues = {};
   let up: boolean | undefined;
@@ -579,72 +602,113 @@ function parseTunnelCommand(command: 'add' | 'set', cur: Cursor): AddCommand | S
     values.set(opt, v); // the last one given wins, as in the reference tool
     raw[opt] = v;
   }
-  const get = (o: TunnelOption) => values.get(o);
-  const num = (o: TunnelOption) => {
-    const v = get(o);
-    return v === undefined ? undefined : numberValue(command, o, v);
-  };
+  return { values, raw, up };
+}
 
-  const tunnelId = num('tunnel-id');
-  const ttl = num('ttl');
-  const tos = num('tos');
-  const mtu = num('mtu');
-  const ka = get('keepalive');
-  const keepalive = ka === undefined ? undefined : parseKeepalive(ka, command);
-  const linkText = get('link');
-  const link = linkText === undefined ? undefined : parseLinkRef(linkText);
-  const masterText = get('master');
-  const master = masterText === undefined ? undefined : parseLinkRef(masterText);
+/** The interface's options of `add` and `set`, read. */
+interface InterfaceOptions {
+  name: string | undefined;
+  mtu: number | undefined;
+  address: string | undefined;
+  /** null: none. */
+  master: LinkRef | null | undefined;
+  up: boolean | undefined;
+}
 
-  if (command === 'add') {
-    if (tunnelId === undefined) throw new UsageError('add: tunnel-id is required', command, 'tunnel-id');
-    const remote = get('remote');
-    if (remote === undefined) {
-      throw new UsageError(
-        'add: remote is required (the kernel refuses a tunnel without one)',
-        command,
-        'remote',
-      );
+/**
+ * Read into `params` each tunnel parameter given whose form is a number
+ * (`numbers`) or is not, by its form.
+ */
+function readParams(
+  command: 'add' | 'set',
+  values: ReadonlyMap<TunnelOption, string>,
+  numbers: boolean,
+  params: Map<TunnelField, unknown>,
+): void {
+  for (const f of TUNNEL_FIELDS) {
+    const p = paramSpec(f);
+    const text = values.get(p.word);
+    if (text !== undefined && (p.form === 'number') === numbers) {
+      params.set(f, READ_FORM[p.form](command, p.word, text));
     }
-    const spec: TunnelSpec = { tunnelId, remote };
-    const name = get('name');
-    if (name !== undefined) spec.name = name;
-    const local = get('local');
-    if (local !== undefined) spec.local = local;
-    if (link !== undefined && link !== null) spec.link = link;
-    if (ttl !== undefined) spec.ttl = ttl;
-    if (tos !== undefined) spec.tos = tos;
-    if (keepalive !== undefined) spec.keepalive = keepalive;
-    if (mtu !== undefined) spec.mtu = mtu;
-    const address = get('address');
-    if (address !== undefined) spec.address = address;
-    if (master !== undefined && master !== null) spec.master = master;
-    if (up !== undefined) spec.up = up;
-    return { command, global: cur.global, spec, raw };
   }
+}
 
-  const target = get('name');
-  if (target === undefined)
-    throw new UsageError('set: name is required (the tunnel to change)', command, 'name');
-  const patch: TunnelPatch = {};
-  if (tunnelId !== undefined) patch.tunnelId = tunnelId;
-  const local = get('local');
-  if (local !== undefined) patch.local = local;
-  const remote = get('remote');
-  if (remote !== undefined) patch.remote = remote;
-  if (link !== undefined) patch.link = link;
-  if (ttl !== undefined) patch.ttl = ttl;
-  if (tos !== undefined) patch.tos = tos;
-  if (keepalive !== undefined) patch.keepalive = keepalive;
-  if (mtu !== undefined) patch.mtu = mtu;
-  const address = get('address');
-  if (address !== undefined) patch.address = address;
-  if (master !== undefined) patch.master = master;
-  if (up !== undefined) patch.up = up;
-  if (Object.keys(patch).length === 0) {
-    throw new UsageError('set: nothing to change (give at least one option besides name)', command);
+function parseTunnelCommand(command: 'add' | 'set', cur: Cursor): AddCommand | SetCommand {
+  const { values, raw, up } = readTunnelWords(command, cur);
+  // Each parameter given, read by its form. The numbers are read first (the
+  // parameters' in table order, then mtu), then the other forms: of several
+  // bad values, a bad number is the one reported.
+  const params = new Map<TunnelField, unknown>();
+  readParams(command, values, true, params);
+  const mtuText = values.get('mtu');
+  const mtu = mtuText === undefined ? undefined : numberValue(command, 'mtu', mtuText);
+  readParams(command, values, false, params);
+  const masterText = values.get('master');
+  const iface: InterfaceOptions = {
+    name: values.get('name'),
+    mtu,
+    address: values.get('address'),
+    master: masterText === undefined ? undefined : parseLinkRef(masterText),
+    up,
+  };
+  return command === 'add'
+    ? addCommand(cur.global, params, iface, raw)
+    : setCommand(cur.global, params, iface, raw);
+}
+
+function addCommand(
+  global: GlobalOptions,
+  params: ReadonlyMap<TunnelField, unknown>,
+  iface: InterfaceOptions,
+  raw: RawValues,
+): AddCommand {
+  for (const { field, why } of ADD_REQUIRED) {
+    if (!params.has(field)) {
+      const word = paramSpec(field).word;
+      throw new UsageError(`add: ${word} is required${why ? ` (${why})` : ''}`, 'add', word);
+    }
   }
-  return { command, global: cur.global, target, patch, raw };
+  const spec = {} as TunnelSpec;
+  const given = spec as { [F in TunnelField]?: unknown };
+  for (const { field } of ADD_REQUIRED) given[field] = params.get(field);
+  if (iface.name !== undefined) spec.name = iface.name;
+  // Table order; a required one keeps its place. A null value (link none) is left out.
+  for (const f of TUNNEL_FIELDS) {
+    const v = params.get(f);
+    if (v !== undefined && v !== null) given[f] = v;
+  }
+  if (iface.mtu !== undefined) spec.mtu = iface.mtu;
+  if (iface.address !== undefined) spec.address = iface.address;
+  if (iface.master !== undefined && iface.master !== null) spec.master = iface.master;
+  if (iface.up !== undefined) spec.up = iface.up;
+  return { command: 'add', global, spec, raw };
+}
+
+function setCommand(
+  global: GlobalOptions,
+  params: ReadonlyMap<TunnelField, unknown>,
+  iface: InterfaceOptions,
+  raw: RawValues,
+): SetCommand {
+  const target = iface.name;
+  if (target === undefined)
+    throw new UsageError('set: name is required (the tunnel to change)', 'set', 'name');
+  const patch: TunnelPatch = {};
+  const changed = patch as { [F in TunnelField]?: unknown };
+  // Table order; a null value (link none) is given: it clears.
+  for (const f of TUNNEL_FIELDS) {
+    const v = params.get(f);
+    if (v !== undefined) changed[f] = v;
+  }
+  if (iface.mtu !== undefined) patch.mtu = iface.mtu;
+  if (iface.address !== undefined) patch.address = iface.address;
+  if (iface.master !== undefined) patch.master = iface.master;
+  if (iface.up !== undefined) patch.up = iface.up;
+  if (Object.keys(patch).length === 0) {
+    throw new UsageError('set: nothing to change (give at least one option besides name)', 'set');
+  }
+  return { command: 'set', global, target, patch, raw };
 }
 
 function parseList(cur: Cursor): ListCommand {

@@ -1,10 +1,69 @@
 /**
- * Help texts of `eoip help [COMMAND]`, `eoip COMMAND --help`.
+ * Help texts of `eoip help [COMMAND]`, `eoip COMMAND --help`. The tunnel
+ * parameters' part of the `add` and `set` texts (synopsis and option lines)
+ * comes from the parameter table.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CommandName } from './grammar.js';
+import { paramSpec, TUNNEL_FIELDS, type TunnelField } from '../api/fields.js';
+import { ADD_REQUIRED, type CommandName } from './grammar.js';
+
+/** The parameters in the order the help of `command` lists them: for add the required ones first. */
+function paramOrder(command: 'add' | 'set'): TunnelField[] {
+  const required = command === 'add' ? ADD_REQUIRED.map((r) => r.field) : [];
+  return [...required, ...TUNNEL_FIELDS.filter((f) => !required.includes(f))];
+}
+
+/** Whether `command` requires `f` (add's {@link ADD_REQUIRED}). */
+function isRequired(command: 'add' | 'set', f: TunnelField): boolean {
+  return command === 'add' && ADD_REQUIRED.some((r) => r.field === f);
+}
+
+/**
+ * The value's placeholder in the synopsis: the form's syntax where the help
+ * line's placeholder only names it (keepalive `K`), and `|none` for an
+ * interface that set can clear.
+ */
+function synopsisArg(command: 'add' | 'set', f: TunnelField): string {
+  const p = paramSpec(f);
+  if (p.form === 'keepalive') return 'none|SECS[,RETRIES]';
+  if (p.form === 'link' && command === 'set') return `${p.help.arg}|none`;
+  return p.help.arg;
+}
+
+/**
+ * The parameters' part of the synopsis of `command`: those that identify a
+ * tunnel on the first line (after the name), the others on the next one
+ * (indented under the first).
+ */
+function paramSynopsis(command: 'add' | 'set'): string {
+  const entry = (f: TunnelField) => {
+    const text = `${paramSpec(f).word} ${synopsisArg(command, f)}`;
+    return isRequired(command, f) ? text : `[${text}]`;
+  };
+  const order = paramOrder(command);
+  const identity = order.filter((f) => paramSpec(f).identity).map(entry);
+  const others = order.filter((f) => !paramSpec(f).identity).map(entry);
+  return `${identity.join(' ')}\n${' '.repeat(16)}${others.join(' ')}`;
+}
+
+/** One option line: the option and its value, then the text after the first 20 columns. */
+function optionLine(option: string, text: string): string {
+  return `  ${option.padEnd(16)}  ${text}`;
+}
+
+/** The parameters' option lines of `command`, one per parameter, without a final newline. */
+function paramLines(command: 'add' | 'set'): string {
+  return paramOrder(command)
+    .map((f) => {
+      const p = paramSpec(f);
+      const text =
+        isRequired(command, f) && !/\brequired$/.test(p.help.text) ? `${p.help.text}; required` : p.help.text;
+      return optionLine(`${p.word} ${p.help.arg}`, text);
+    })
+    .join('\n');
+}
 
 const GLOBAL = `Global flags (anywhere a word is expected):
   -j, --json        print JSON (tunnel objects; see the CLI reference)
@@ -51,19 +110,12 @@ Examples:
   sudo eoip doctor
 `;
 
-const ADD = `Usage: eoip add [name NAME] tunnel-id ID remote ADDR [local ADDR] [link DEV]
-                [ttl N] [tos N] [keepalive none|SECS[,RETRIES]]
+const ADD = `Usage: eoip add [name NAME] ${paramSynopsis('add')}
                 [mtu N] [address MAC|auto] [master DEV] [up|down]
 
 Create a tunnel (alias: new). An IPv6 remote makes an eoipv6 tunnel.
   name NAME         interface name (1..15 bytes); default: the kernel picks eoipN / eoipv6N
-  tunnel-id ID      (alias tid) 0..65535 for eoip, 0..4095 for eoipv6; required
-  remote ADDR       peer address; required
-  local ADDR        local address; default any; 'auto' = the source towards remote
-  link DEV          underlying device, name or ifindex ('none' or 0 = none)
-  ttl N             0..255, 0 = inherit (default)
-  tos N             0..255 (default 0)
-  keepalive K       none | SECS (retries 10) | SECS,RETRIES; SECS 0..3600, 0 = off; default off
+${paramLines('add')}
   mtu N             68..65535; default: path MTU - 42 (eoip) / 56 (eoipv6)
   address MAC       MAC address, or 'auto' for one derived from kind, id and remote
   master DEV        bridge/bond to join, name or ifindex
@@ -79,8 +131,7 @@ Examples:
   eoip --dry-run add remote 198.51.100.7 tunnel-id 5 ttl 64
 `;
 
-const SET = `Usage: eoip set name NAME [tunnel-id ID] [local ADDR] [remote ADDR] [link DEV|none]
-                [ttl N] [tos N] [keepalive none|SECS[,RETRIES]]
+const SET = `Usage: eoip set name NAME ${paramSynopsis('set')}
                 [mtu N] [address MAC|auto] [master DEV|none] [up|down]
 
 Change the tunnel NAME (alias: change). Only what is given changes; everything

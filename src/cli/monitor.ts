@@ -4,6 +4,7 @@
  * injectable so the command can be exercised without a kernel.
  */
 
+import { paramSpec, TUNNEL_FIELDS } from '../api/fields.js';
 import { formatTunnelLine } from '../api/format.js';
 import type { Tunnel } from '../api/types.js';
 import type { TunnelEvent, WatchOptions } from '../api/watch.js';
@@ -25,40 +26,49 @@ export interface FieldChange {
 const none = (n: number | undefined) => (n === undefined || n === 0 ? 'none' : String(n));
 const opt = (v: number | string | undefined) => (v === undefined ? 'unknown' : String(v));
 
-function keepaliveText(k: Tunnel['keepalive']): string {
-  if (k === null) return 'unknown';
-  return k.interval === 0 ? 'none' : `${k.interval},${k.retries}`;
+/** A compared field: its name in the summary, its place, its value as printed. */
+interface ComparedField {
+  readonly field: string;
+  readonly rank: number;
+  readonly text: (t: Tunnel) => string;
 }
 
-/** The compared fields, in the order the summary lists them. */
-const FIELDS: ReadonlyArray<[string, (t: Tunnel) => string]> = [
-  ['name', (t) => t.name],
-  ['running', (t) => String(t.running)],
-  ['up', (t) => String(t.up)],
-  ['mtu', (t) => opt(t.mtu)],
-  ['keepalive', (t) => keepaliveText(t.keepalive)],
-  ['tunnel-id', (t) => String(t.tunnelId)],
-  ['local', (t) => t.local],
-  ['remote', (t) => t.remote],
-  ['link', (t) => none(t.link)],
-  ['ttl', (t) => String(t.ttl)],
-  ['tos', (t) => String(t.tos)],
-  ['address', (t) => opt(t.address)],
-  ['master', (t) => none(t.master)],
+/** The interface's compared fields, ranked among the tunnel parameters' `monitorRank`s. */
+const LINK_FIELDS: readonly ComparedField[] = [
+  { field: 'name', rank: 10, text: (t) => t.name },
+  { field: 'running', rank: 20, text: (t) => String(t.running) },
+  { field: 'up', rank: 30, text: (t) => String(t.up) },
+  { field: 'mtu', rank: 40, text: (t) => opt(t.mtu) },
+  { field: 'address', rank: 100, text: (t) => opt(t.address) },
+  { field: 'master', rank: 110, text: (t) => none(t.master) },
 ];
 
 /**
- * What changed from `prev` to `cur`, field by field, in a fixed order:
- * name, running, up, mtu, keepalive, tunnel-id, local, remote, link, ttl,
- * tos, address, master. When none of those differ, the operational state
- * (`operstate`), and failing that the interface flags (`flags`, hex), so
- * that every `changed` event says something. Counters are never compared.
+ * The compared fields, in the order the summary lists them: the interface's
+ * and every tunnel parameter (its word, its text, its `monitorRank`), by rank.
+ */
+const FIELDS: readonly ComparedField[] = [
+  ...LINK_FIELDS,
+  ...TUNNEL_FIELDS.map((f): ComparedField => {
+    const p = paramSpec(f);
+    return { field: p.word, rank: p.monitorRank, text: (t) => p.text(t[f]) };
+  }),
+].sort((a, b) => a.rank - b.rank);
+
+/**
+ * What changed from `prev` to `cur`, field by field, in a fixed order: the
+ * interface's fields and the tunnel parameters (named by their words), by
+ * rank (each parameter's `monitorRank` in the parameter table): name,
+ * running, up and mtu first, address and master last. When none of those
+ * differ, the operational state (`operstate`), and failing that the
+ * interface flags (`flags`, hex), so that every `changed` event says
+ * something. Counters are never compared.
  */
 export function describeChanges(prev: Tunnel, cur: Tunnel): FieldChange[] {
   const out: FieldChange[] = [];
-  for (const [field, get] of FIELDS) {
-    const from = get(prev);
-    const to = get(cur);
+  for (const { field, text } of FIELDS) {
+    const from = text(prev);
+    const to = text(cur);
     if (from !== to) out.push({ field, from, to });
   }
   if (out.length === 0 && prev.operState !== cur.operState) {

@@ -2,35 +2,34 @@
  * What `eoip` prints: the reference list line, the detail line, the JSON
  * shape of a tunnel and the dry-run object. Pure functions of their inputs.
  */
+import { paramSpec, TUNNEL_FIELDS, type TunnelField } from '../api/fields.js';
 import { formatTunnelLine } from '../api/format.js';
-import type { Keepalive, LinkStats, OperState, Tunnel, TunnelKind } from '../api/types.js';
+import type { LinkStats, OperState, Tunnel, TunnelKind, TunnelParams } from '../api/types.js';
+
+/**
+ * The tunnel parameters of a {@link TunnelJson}: every field of the
+ * parameter table under its library name, of its `TunnelParams` type, as its
+ * table entry's `json` gives it: `tunnelId`, `local` (`0.0.0.0` / `::` =
+ * any), `remote`, `link` (ifindex, 0 = none), `ttl` (0 = inherit), `tos`,
+ * `keepalive` (`{ interval: 0, retries: 0 }` = off; null when the driver
+ * does not report it).
+ */
+export type TunnelParamsJson = { [F in TunnelField]: TunnelParams[F] };
 
 /**
  * A tunnel as `eoip -j` prints it. Every field is always present (`null` when
- * unknown or not set), in this order; the names are those of the library's
- * `Tunnel` type. Documented in docs/cli.md.
+ * unknown or not set), in this order: `index`, `name`, `kind`, the tunnel
+ * parameters in table order ({@link TunnelParamsJson}), then `mtu` to
+ * `stats` as below. The names are those of the library's `Tunnel` type.
+ * Documented in docs/cli.md.
  */
-export interface TunnelJson {
+export interface TunnelJson extends TunnelParamsJson {
   /** ifindex. */
   index: number;
   /** Interface name. */
   name: string;
   /** `eoip` or `eoipv6`. */
   kind: TunnelKind;
-  /** Tunnel id. */
-  tunnelId: number;
-  /** Local address (`0.0.0.0` / `::` = any). */
-  local: string;
-  /** Remote address. */
-  remote: string;
-  /** ifindex of the underlying device, 0 = none. */
-  link: number;
-  /** TTL, 0 = inherit. */
-  ttl: number;
-  /** TOS / traffic class. */
-  tos: number;
-  /** Keepalive (`{ interval: 0, retries: 0 }` = off); null when the driver does not report it. */
-  keepalive: Keepalive | null;
   /** MTU. */
   mtu: number | null;
   /** MAC address. */
@@ -54,17 +53,13 @@ export interface TunnelJson {
  * @param masterName the name of `t.master`, when known
  */
 export function tunnelToJson(t: Tunnel, masterName?: string | null): TunnelJson {
+  const params: Partial<Record<TunnelField, unknown>> = {};
+  for (const f of TUNNEL_FIELDS) params[f] = paramSpec(f).json(t[f]);
   return {
     index: t.index,
     name: t.name,
     kind: t.kind,
-    tunnelId: t.tunnelId,
-    local: t.local,
-    remote: t.remote,
-    link: t.link,
-    ttl: t.ttl,
-    tos: t.tos,
-    keepalive: t.keepalive ? { interval: t.keepalive.interval, retries: t.keepalive.retries } : null,
+    ...(params as TunnelParamsJson),
     mtu: t.mtu ?? null,
     address: t.address ?? null,
     up: t.up,
