@@ -103,6 +103,7 @@ export type {
   OperState,
   Tunnel,
   TunnelKind,
+  TunnelParamInputs,
   TunnelParams,
   TunnelPatch,
   TunnelSpec,

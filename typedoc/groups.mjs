@@ -33,6 +33,7 @@ export const API_GROUPS = [
       'TunnelParams',
       'TunnelPatch',
       'TunnelSpec',
+      'TunnelParamInputs',
       'deriveTunnelMac',
       'formatTunnelLine',
       'TunnelLineInput',

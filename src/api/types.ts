@@ -17,11 +17,23 @@ export type KeepaliveInput = Keepalive | 'none' | number;
 export type LinkRef = string | number;
 
 /**
+ * Each tunnel parameter as a spec or a patch takes it: optional, of the type
+ * the kernel reports. {@link TunnelSpec} and {@link TunnelPatch} extend it
+ * (and redeclare the parameters users write differently: an interface by
+ * name, keepalive's short forms, `'auto'`), so a parameter added to
+ * {@link TunnelParams} is accepted by both.
+ */
+export type TunnelParamInputs = { [K in keyof Omit<TunnelParams, 'kind' | 'unknown'>]?: TunnelParams[K] };
+
+/** The parameters {@link TunnelSpec} and {@link TunnelPatch} declare themselves (required, or written differently). */
+type WrittenDifferently = 'tunnelId' | 'remote' | 'local' | 'link' | 'keepalive';
+
+/**
  * Everything `createTunnel` accepts. Only `tunnelId` and `remote` are
  * required. Only the object's own properties count (inherited ones are
  * ignored); an unknown field is refused.
  */
-export interface TunnelSpec {
+export interface TunnelSpec extends Omit<TunnelParamInputs, WrittenDifferently> {
   /** Tunnel id: 0..65535 for eoip, 0..4095 for eoipv6. Must match the RouterOS side's `tunnel-id`. */
   tunnelId: number;
   /** Remote address. An IPv6 address makes an `eoipv6` tunnel. */
@@ -35,10 +47,6 @@ export interface TunnelSpec {
   name?: string;
   /** Underlying device (name or ifindex); omitted = none. */
   link?: LinkRef;
-  /** TTL / hop limit 0..255; 0 = inherit (default). */
-  ttl?: number;
-  /** TOS / traffic class 0..255 (default 0). */
-  tos?: number;
   /** Keepalive; omitted = off. See {@link KeepaliveInput}. */
   keepalive?: KeepaliveInput;
   /** MTU 68..65535; omitted = the driver's default (path MTU minus 42 / 56). */
@@ -59,7 +67,7 @@ export interface TunnelSpec {
  * else keeps its current value (the library reads the current state first).
  * Only the object's own properties count; an unknown field is refused.
  */
-export interface TunnelPatch {
+export interface TunnelPatch extends Omit<TunnelParamInputs, WrittenDifferently> {
   /** Rename the interface. */
   name?: string;
   /** New tunnel id. */
@@ -70,10 +78,6 @@ export interface TunnelPatch {
   remote?: string;
   /** New underlying device; `0` or `null` = none. */
   link?: LinkRef | null;
-  /** New TTL. */
-  ttl?: number;
-  /** New TOS. */
-  tos?: number;
   /** New keepalive. */
   keepalive?: KeepaliveInput;
   /** New MTU. */

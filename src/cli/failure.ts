@@ -3,8 +3,10 @@
  * 1 = bad usage or input refused before anything was sent; 2 = the kernel
  * refused, or another runtime failure.
  */
+
 import { printableField } from '../api/apply-file.js';
 import { EoipError, InvalidArgumentError, NotATunnelError, quoteValue } from '../api/errors.js';
+import { TUNNEL_FIELDS, TUNNEL_PARAMS } from '../api/fields.js';
 import { parseUnsigned, type RawValues, UsageError } from './grammar.js';
 
 /** Exit statuses of `eoip`. */
@@ -24,7 +26,8 @@ export interface Failure {
 
 /** Library field names that differ from the option words. */
 const FIELD_WORDS: Record<string, string> = {
-  tunnelId: 'tunnel-id',
+  // Each tunnel parameter's word, from the parameter table (tunnelId: tunnel-id).
+  ...Object.fromEntries(TUNNEL_FIELDS.map((f) => [f, TUNNEL_PARAMS[f].word])),
   'keepalive.interval': 'keepalive',
   'keepalive.retries': 'keepalive',
   target: 'name',

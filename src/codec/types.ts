@@ -27,9 +27,9 @@ export interface TunnelParams {
   remote: string;
   /** ifindex of the underlying device, 0 = none. */
   link: number;
-  /** TTL / hop limit, 0 = inherit. */
+  /** TTL / hop limit 0..255; 0 = inherit (the default). */
   ttl: number;
-  /** TOS / traffic class. */
+  /** TOS / traffic class 0..255 (default 0). */
   tos: number;
   /** Keepalive as the driver reports it; `null` when the driver does not report it (drivers before 2.x). */
   keepalive: Keepalive | null;
