@@ -435,58 +435,60 @@ class Cursor {
       if (command === undefined) throw new HelpRequested('help');
       throw new HelpRequested(command);
     }
-    if (tok === '--netns' || tok === '-n') {
-      const v = this.next();
-      if (v === undefined || v === '')
-        throw new UsageError(`${tok} needs a namespace name`, command, 'netns');
-      this.global.netns = v;
-      return true;
-    }
-    if (tok.startsWith('--netns=')) {
-      const v = tok.slice('--netns='.length);
-      if (v === '') throw new UsageError('--netns needs a namespace name', command, 'netns');
-      this.global.netns = v;
-      return true;
-    }
-    const long: Record<string, () => void> = {
-      '--json': () => {
-        this.global.json = true;
-      },
-      '--pretty': () => {
-        this.global.json = true;
-        this.global.pretty = true;
-      },
-      '--dry-run': () => {
-        this.global.dryRun = true;
-      },
-      '--detail': () => {
-        this.detail = true;
-      },
-      '--prune': () => {
-        this.prune = true;
-      },
-    };
-    const set = long[tok];
-    if (set) {
-      set();
-      return true;
-    }
-    // Short boolean flags, alone or combined (-j, -p, -d, -jp, -dj).
-    if (/^-[jpd]+$/.test(tok)) {
-      for (const c of tok.slice(1)) {
-        if (c === 'j') this.global.json = true;
-        else if (c === 'p') {
-          this.global.json = true;
-          this.global.pretty = true;
-        } else this.detail = true;
-      }
-      return true;
-    }
+    if (this.netnsFlag(tok, command) || this.booleanFlag(tok)) return true;
     const where = command ? `${command}: ` : '';
     throw new UsageError(
       `${where}unknown flag ${quoteValue(tok)} (try 'eoip help${command ? ` ${command}` : ''}')`,
       command,
     );
+  }
+
+  /** `--netns NAME`, `-n NAME` or `--netns=NAME`: true when `tok` was one. */
+  private netnsFlag(tok: string, command: CommandName | undefined): boolean {
+    let v: string | undefined;
+    if (tok === '--netns' || tok === '-n') v = this.next();
+    else if (tok.startsWith('--netns=')) v = tok.slice('--netns='.length);
+    else return false;
+    if (v === undefined || v === '') {
+      throw new UsageError(
+        `${tok.startsWith('--netns=') ? '--netns' : tok} needs a namespace name`,
+        command,
+        'netns',
+      );
+    }
+    this.global.netns = v;
+    return true;
+  }
+
+  /** A flag without a value, long or short (alone or combined: -j, -p, -d, -jp, -dj): true when `tok` was one. */
+  private booleanFlag(tok: string): boolean {
+    switch (tok) {
+      case '--json':
+        this.global.json = true;
+        return true;
+      case '--pretty':
+        this.global.json = true;
+        this.global.pretty = true;
+        return true;
+      case '--dry-run':
+        this.global.dryRun = true;
+        return true;
+      case '--detail':
+        this.detail = true;
+        return true;
+      case '--prune':
+        this.prune = true;
+        return true;
+    }
+    if (!/^-[jpd]+$/.test(tok)) return false;
+    for (const c of tok.slice(1)) {
+      if (c === 'j') this.global.json = true;
+      else if (c === 'p') {
+        this.global.json = true;
+        this.global.pretty = true;
+      } else this.detail = true;
+    }
+    return true;
   }
 
   /** The next word, skipping flags; undefined at the end. */
@@ -513,55 +515,8 @@ class Cursor {
 export function parseArgs(argv: readonly string[]): ParsedCommand {
   const global: GlobalOptions = { json: false, pretty: false, dryRun: false };
   const cur = new Cursor(argv, global);
-  let command: CommandName | undefined;
   try {
-    // Leading flags; -v/--version and -h/--help are also command words.
-    while (!cur.done) {
-      const tok = cur.peek()!;
-      if (tok === '-v' || tok === '--version') {
-        cur.next();
-        command = 'version';
-        break;
-      }
-      if (tok === '-h' || tok === '--help') {
-        cur.next();
-        command = 'help';
-        break;
-      }
-      if (!cur.flag(undefined)) break;
-    }
-    if (command === undefined) {
-      const w = cur.next();
-      command = w === undefined ? 'list' : resolveOrThrow(w, COMMAND_WORDS, 'command', undefined);
-    }
-    let parsed: ParsedCommand;
-    switch (command) {
-      case 'add':
-      case 'set':
-        parsed = parseTunnelCommand(command, cur);
-        break;
-      case 'list':
-        parsed = parseList(cur);
-        break;
-      case 'delete':
-        parsed = parseDelete(cur);
-        break;
-      case 'monitor':
-        parsed = parseMonitor(cur);
-        break;
-      case 'apply':
-        parsed = parseApply(cur);
-        break;
-      case 'doctor':
-        parsed = parseDoctor(cur);
-        break;
-      case 'version':
-        parsed = parseVersion(cur);
-        break;
-      case 'help':
-        parsed = parseHelp(cur);
-        break;
-    }
+    const parsed = parseCommand(leadingWords(cur), cur);
     if (cur.detail && parsed.command !== 'list') {
       throw new UsageError(`${parsed.command}: -d/--detail is only for list`, parsed.command);
     }
@@ -574,6 +529,47 @@ export function parseArgs(argv: readonly string[]): ParsedCommand {
       return e.topic === 'help' ? { command: 'help', global } : { command: 'help', global, topic: e.topic };
     }
     throw e;
+  }
+}
+
+/** The command word, after any leading flags (-v/--version and -h/--help are command words too). */
+function leadingWords(cur: Cursor): CommandName {
+  while (!cur.done) {
+    const tok = cur.peek()!;
+    if (tok === '-v' || tok === '--version') {
+      cur.next();
+      return 'version';
+    }
+    if (tok === '-h' || tok === '--help') {
+      cur.next();
+      return 'help';
+    }
+    if (!cur.flag(undefined)) break;
+  }
+  const w = cur.next();
+  return w === undefined ? 'list' : resolveOrThrow(w, COMMAND_WORDS, 'command', undefined);
+}
+
+/** The rest of the command line, as `command` reads it. */
+function parseCommand(command: CommandName, cur: Cursor): ParsedCommand {
+  switch (command) {
+    case 'add':
+    case 'set':
+      return parseTunnelCommand(command, cur);
+    case 'list':
+      return parseList(cur);
+    case 'delete':
+      return parseDelete(cur);
+    case 'monitor':
+      return parseMonitor(cur);
+    case 'apply':
+      return parseApply(cur);
+    case 'doctor':
+      return parseDoctor(cur);
+    case 'version':
+      return parseVersion(cur);
+    case 'help':
+      return parseHelp(cur);
   }
 }
 

@@ -322,3 +322,11 @@ describe('the examples of docs/apply.md', () => {
     }
   });
 });
+
+describe('the schema and the parameter table', () => {
+  it('describes every tunnel parameter of the table', async () => {
+    const { TUNNEL_FIELDS } = await import('../../src/api/fields.js');
+    const properties = Object.keys(schema.$defs.tunnel.properties);
+    expect(TUNNEL_FIELDS.filter((f) => !properties.includes(f))).toEqual([]);
+  });
+});
