@@ -11,6 +11,7 @@
  * @document ../docs/watching.md
  * @document ../docs/apply.md
  * @document ../docs/many-tunnels.md
+ * @document ../docs/internals.md
  * @packageDocumentation
  */
 
