@@ -3,9 +3,11 @@
  * on the process arguments and sets the exit status. Nothing here throws:
  * an exception reaching the native netlink callback aborts the process.
  */
+import { fstatSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { main } from './app.js';
 import { EXIT_FAILURE, oneLine } from './failure.js';
-import { outputErrorLine, processIo } from './process-io.js';
+import { type OutputStream, outputErrorLine, processIo } from './process-io.js';
 
 /** The command's own status, once it returned. */
 let commandStatus: number | undefined;
@@ -17,7 +19,47 @@ function settle(): void {
   process.exitCode = outputFailed ? EXIT_FAILURE : (commandStatus ?? process.exitCode ?? 0);
 }
 
-const io = processIo(process.stdout, process.stderr, (e) => {
+/** True when `fd` is a terminal. A pipe or a file is told apart by one fstat, without loading node:tty (and node:net). */
+function isTerminal(fd: number): boolean {
+  try {
+    if (!fstatSync(fd).isCharacterDevice()) return false;
+  } catch {
+    return false;
+  }
+  const { isatty } = createRequire(import.meta.url)('node:tty') as typeof import('node:tty');
+  return isatty(fd);
+}
+
+/**
+ * process.stdout or process.stderr, made on first use. Making one loads
+ * Node's stream modules (a millisecond or two of a start): a command that
+ * prints nothing (`add`, `set`, `del`, `list` of no tunnels) never makes it.
+ * Error listeners wait for the stream and are attached before its first write.
+ */
+function lazyStream(name: 'stdout' | 'stderr', fd: number): OutputStream {
+  let stream: NodeJS.WriteStream | undefined;
+  const errorListeners: Array<(e: Error) => void> = [];
+  const open = (): NodeJS.WriteStream => {
+    if (stream === undefined) {
+      stream = process[name];
+      for (const listener of errorListeners) stream.on('error', listener);
+    }
+    return stream;
+  };
+  return {
+    write: (text) => open().write(text),
+    on(_event, listener) {
+      if (stream === undefined) errorListeners.push(listener);
+      else stream.on('error', listener);
+      return this;
+    },
+    get isTTY() {
+      return isTerminal(fd);
+    },
+  };
+}
+
+const io = processIo(lazyStream('stdout', 1), lazyStream('stderr', 2), (e) => {
   // A closed pipe (`eoip list | head -1`) ends quietly; other output errors get one line.
   const line = outputErrorLine(e);
   if (line !== undefined) io.stderr(line);

@@ -3,9 +3,8 @@
  * The client is opened through an injectable function so the printing can be
  * exercised without a kernel.
  */
-import type { ClientOptions, EoipClient } from '../api/client.js';
+import type { ClientOptions, EoipClient, PlannedRequest } from '../api/client.js';
 import type { Tunnel, TunnelKind } from '../api/types.js';
-import { dryRunJson } from './dry-run.js';
 import { describeFailure, EXIT_OK } from './failure.js';
 import type { AddCommand, DeleteCommand, GlobalOptions, ListCommand, SetCommand } from './grammar.js';
 import { formatList, toJsonText, tunnelToJson } from './output.js';
@@ -106,9 +105,15 @@ async function printTunnels(
   io.stdout(toJsonText(json, g.pretty));
 }
 
+/** What `--dry-run` prints for a planned request; its decoder is loaded only for a dry run. */
+async function dryRunText(plan: PlannedRequest, pretty: boolean): Promise<string> {
+  const { dryRunJson } = await import('./dry-run.js');
+  return toJsonText(dryRunJson(plan), pretty);
+}
+
 async function runAdd(client: CliClient, io: CliIo, cmd: AddCommand): Promise<void> {
   if (cmd.global.dryRun) {
-    io.stdout(toJsonText(dryRunJson(await client.planCreateTunnel(cmd.spec)), cmd.global.pretty));
+    io.stdout(await dryRunText(await client.planCreateTunnel(cmd.spec), cmd.global.pretty));
     return;
   }
   const t = await client.createTunnel(cmd.spec);
@@ -117,9 +122,7 @@ async function runAdd(client: CliClient, io: CliIo, cmd: AddCommand): Promise<vo
 
 async function runSet(client: CliClient, io: CliIo, cmd: SetCommand): Promise<void> {
   if (cmd.global.dryRun) {
-    io.stdout(
-      toJsonText(dryRunJson(await client.planChangeTunnel(cmd.target, cmd.patch)), cmd.global.pretty),
-    );
+    io.stdout(await dryRunText(await client.planChangeTunnel(cmd.target, cmd.patch), cmd.global.pretty));
     return;
   }
   const t = await client.changeTunnel(cmd.target, cmd.patch);
@@ -154,7 +157,7 @@ async function runList(client: CliClient, io: CliIo, cmd: ListCommand, probe: Pr
 /** Returns the exit status: several names each report their own failure. */
 async function runDelete(client: CliClient, io: CliIo, cmd: DeleteCommand): Promise<number> {
   if (cmd.global.dryRun) {
-    io.stdout(toJsonText(dryRunJson(await client.planDeleteTunnel(cmd.target)), cmd.global.pretty));
+    io.stdout(await dryRunText(await client.planDeleteTunnel(cmd.target), cmd.global.pretty));
     return EXIT_OK;
   }
   if (cmd.targets.length === 1) {

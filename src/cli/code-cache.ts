@@ -1,0 +1,210 @@
+/**
+ * How the `eoip` bin loads the bundles of its commands (dist/cli-run.cjs,
+ * dist/cli-commands.cjs; see tsup.config.ts): with V8's code cache, so that
+ * a command does not parse and compile its bundle at every start. Node 20
+ * has no compile cache of its own for CommonJS (`module.enableCompileCache()`
+ * came with Node 22.1), so the bin keeps one: the bytecode V8 made for a
+ * bundle during the run that wrote it, in `$XDG_CACHE_HOME/eoip-netlink`
+ * (default `~/.cache/eoip-netlink`), one file per installed bundle, written
+ * when a run that found none (or one V8 refused) exits.
+ *
+ * The cache is used only when that is safe: the cache directory's parent
+ * ($XDG_CACHE_HOME or ~/.cache) must belong to the user the process runs as,
+ * or be missing in a directory of that user's (it is then made); `sudo`
+ * keeping another user's HOME reads and writes nothing there. A cache file
+ * must belong to that user and be writable by no one else, and its first
+ * line must name the exact bundle file (device, inode, size, mtime) and the
+ * exact Node and V8 that made it. Otherwise, or with NODE_DISABLE_COMPILE_CACHE
+ * set, the bundle is required the ordinary way. No failure of the cache
+ * reaches the command.
+ *
+ * Used by the bundled bin only; the sources import the commands directly.
+ */
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { basename, dirname, isAbsolute, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Script, constants as vmConstants } from 'node:vm';
+
+/** Start of a cache file's first line; the line goes on with what the cache was made for. */
+const MAGIC = 'eoip-netlink code cache 1';
+/** A cache file larger than this is not read (a bundle's cache is a few hundred KiB). */
+const MAX_CACHE_BYTES = 16 * 1024 * 1024;
+
+/** The parent of our cache directory: $XDG_CACHE_HOME when absolute, else ~/.cache. */
+function cacheBase(): string | undefined {
+  const xdg = process.env['XDG_CACHE_HOME'];
+  if (xdg !== undefined && isAbsolute(xdg)) return xdg;
+  const home = homedir();
+  return home !== '' && isAbsolute(home) ? join(home, '.cache') : undefined;
+}
+
+/** A short stable name for a path (FNV-1a, 32 bits): one cache file per installed bundle. */
+function pathTag(path: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < path.length; i++) h = Math.imul(h ^ path.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+/** True when `path` is a directory that belongs to this process's user. */
+function ownDirectory(path: string): boolean {
+  try {
+    const st = statSync(path);
+    return st.isDirectory() && st.uid === process.geteuid?.();
+  } catch {
+    return false;
+  }
+}
+
+/** The first line a cache file must have to be used for the bundle open as `fd`, in this Node. */
+function cacheKey(fd: number): string {
+  const st = fstatSync(fd);
+  const v = process.versions;
+  return `${MAGIC} node ${v.node} v8 ${v.v8} ${process.arch} bundle ${st.dev}:${st.ino} ${st.size} ${st.mtimeMs}`;
+}
+
+/** The cached data in `file` when the file is ours and made for `key`, else undefined. */
+function readCache(file: string, key: string): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.uid !== process.geteuid?.() || (st.mode & 0o022) !== 0) return undefined;
+    if (st.size > MAX_CACHE_BYTES) return undefined;
+    const bytes = readFileSync(fd);
+    const eol = bytes.indexOf(10);
+    if (eol < 0 || bytes.toString('latin1', 0, eol) !== key) return undefined;
+    return bytes.subarray(eol + 1);
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * `path` as a directory of our own: made (private) when missing, if its
+ * parent is ours. False when it is someone else's: nothing is made there.
+ */
+function ownOrMake(path: string): boolean {
+  if (ownDirectory(path)) return true;
+  if (!ownDirectory(dirname(path))) return false;
+  try {
+    mkdirSync(path, { mode: 0o700 });
+  } catch {
+    return false;
+  }
+  return ownDirectory(path);
+}
+
+/** Write the cache: a private file of our own, renamed into place. */
+function writeCache(base: string, dir: string, file: string, key: string, data: Buffer): void {
+  if (!ownOrMake(base) || !ownOrMake(dir)) return;
+  const temp = `${file}.${process.pid}.tmp`;
+  let fd: number | undefined;
+  try {
+    fd = openSync(
+      temp,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      0o600,
+    );
+    writeSync(fd, `${key}\n`, null, 'latin1');
+    writeSync(fd, data);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(temp, file);
+  } catch {
+    if (fd !== undefined) closeSync(fd);
+    try {
+      unlinkSync(temp);
+    } catch {}
+  }
+}
+
+type ModuleFunction = (
+  exports: unknown,
+  require: NodeJS.Require,
+  module: { exports: unknown },
+  filename: string,
+  dirname: string,
+) => void;
+
+/**
+ * Compile the bundle at `path` as a CommonJS module with the cache in `base`
+ * when there is one, and return the call that runs it and gives its exports.
+ * Throws when it cannot be compiled this way.
+ */
+function compileWithCache(path: string, base: string): () => unknown {
+  const dir = join(base, 'eoip-netlink');
+  const file = join(dir, `${basename(path, '.cjs')}-${pathTag(path)}.v8`);
+  const fd = openSync(path, 'r');
+  let source: string;
+  let key: string;
+  try {
+    key = cacheKey(fd);
+    source = readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+  const cached = ownDirectory(base) ? readCache(file, key) : undefined;
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) { ${source}\n})`, {
+    filename: path,
+    ...(cached !== undefined ? { cachedData: cached } : {}),
+    // The bundles' import() calls are built as require(); this is for safety only.
+    ...(vmConstants?.USE_MAIN_CONTEXT_DEFAULT_LOADER !== undefined
+      ? { importModuleDynamically: vmConstants.USE_MAIN_CONTEXT_DEFAULT_LOADER }
+      : {}),
+  });
+  const fn = script.runInThisContext() as ModuleFunction;
+  if (cached === undefined || script.cachedDataRejected === true) {
+    // At exit, so that the data holds the functions this run compiled too.
+    process.once('exit', () => {
+      try {
+        writeCache(base, dir, file, key, script.createCachedData());
+      } catch {}
+    });
+  }
+  return () => {
+    const mod = { exports: {} };
+    fn.call(mod.exports, mod.exports, createRequire(path), mod, path, dirname(path));
+    return mod.exports;
+  };
+}
+
+/** The bundles already loaded, by path. */
+const loaded = new Map<string, unknown>();
+
+/**
+ * The exports of the bundle `name` that lies beside the bin (e.g.
+ * `cli-run.cjs`), loaded once, with the code cache when it can be used.
+ */
+export function requireBundle(name: string): unknown {
+  const path = join(dirname(fileURLToPath(import.meta.url)), name);
+  if (loaded.has(path)) return loaded.get(path);
+  let run: (() => unknown) | undefined;
+  try {
+    const base = process.env['NODE_DISABLE_COMPILE_CACHE'] ? undefined : cacheBase();
+    if (base !== undefined) run = compileWithCache(path, base);
+  } catch {
+    run = undefined;
+  }
+  const exports = run === undefined ? createRequire(path)(path) : run();
+  loaded.set(path, exports);
+  return exports;
+}
