@@ -17,6 +17,10 @@ echo "prebuilds: $(echo $prebuilds)"
 for want in linux-x64 linux-x64-musl linux-arm64; do
   echo "$prebuilds" | grep -qx "prebuilds/$want/eoip_netlink.node" || { echo "the tarball lacks the $want prebuild"; exit 1; }
 done
+# The shipped binaries as a machine without a compiler meets them (musl's loader included).
+mkdir -p "$work/unpacked"
+tar -xzf "$work/$tarball" -C "$work/unpacked"
+bash "$root/scripts/check-prebuilds.sh" "$work/unpacked/package/prebuilds"
 
 cd "$work"
 npm init -y >/dev/null
