@@ -1,5 +1,6 @@
 /**
- * Kernel benchmarks: listing, receive buffers, CLI start, throughput and memory.
+ * Kernel benchmarks: listing, decoding every link against `ip -d link show`,
+ * receive buffers, CLI start, throughput, memory and event latency.
  *
  * Everything runs inside a private network namespace that this script creates
  * for itself: when started normally it re-executes itself under `unshare -n`
@@ -10,14 +11,15 @@
  *
  * Without root (or without `unshare`) it prints why and reports itself skipped.
  *
- * Run alone: node --expose-gc bench/kernel.mjs [--quick] [--links=10000] [--only=cli,throughput,listing,buffer,memory]
+ * Run alone: node --expose-gc bench/kernel.mjs [--quick] [--links=10000] [--only=cli,throughput,listing,decode,buffer,memory,events]
  * (EOIP_BENCH_TRACE=1 prints every listing measurement with its predecessor)
  */
 import { spawnSync } from 'node:child_process';
-import { readlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
+  BENCH_DIR,
   buildLib,
   CLI,
   emitResult,
@@ -33,6 +35,8 @@ import {
   TMP,
   timeProcess,
 } from './common.mjs';
+import { eventLatency } from './events.mjs';
+import { findPython, startHelper } from './helper.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const { flags } = parseFlags(process.argv.slice(2));
@@ -45,6 +49,7 @@ const wanted = (name) => !only || only.has(name);
 const GROUP_VETH = 9091;
 const GROUP_VXLAN = 9092;
 const GROUP_BENCH = 9093;
+const GROUP_EVENTS = 9094;
 const IFLA_GROUP = 27;
 const IFLA_VXLAN_ID = 1;
 const IFLA_VXLAN_PORT = 15;
@@ -131,15 +136,29 @@ const results = { quick, namespace: netnsOf('self') };
 // CLI start: node -e 0 vs the bundled bin, as processes.
 function cliStart(label) {
   const rounds = Number(flags['cli-rounds'] ?? (quick ? 3 : 15));
+  // The bin keeps V8's code cache of its command bundles under
+  // $XDG_CACHE_HOME (src/cli/code-cache.ts): a fresh, empty one for each
+  // set, filled by the untimed first run of `eoip list`, as a user's first run fills theirs.
+  const cacheHome = join(TMP, `cli-cache-${process.pid}-${label.replace(/\W+/g, '-')}`);
+  rmSync(cacheHome, { recursive: true, force: true });
+  mkdirSync(cacheHome, { recursive: true, mode: 0o700 });
+  const env = { ...process.env, XDG_CACHE_HOME: cacheHome };
+  delete env.NODE_DISABLE_COMPILE_CACHE;
   const cmds = [
-    { id: 'node', label: 'node -e 0', args: ['-e', '0'] },
-    { id: 'version', label: 'eoip --version', args: [CLI, '--version'] },
-    { id: 'list', label: 'eoip list', args: [CLI, 'list'] },
+    { id: 'node', label: 'node -e 0', args: ['-e', '0'], env },
+    { id: 'version', label: 'eoip --version', args: [CLI, '--version'], env },
+    { id: 'list', label: 'eoip list', args: [CLI, 'list'], env },
+    {
+      id: 'listNoCache',
+      label: 'eoip list, no code cache (NODE_DISABLE_COMPILE_CACHE=1)',
+      args: [CLI, 'list'],
+      env: { ...env, NODE_DISABLE_COMPILE_CACHE: '1' },
+    },
   ];
   const out = { rounds, commands: {} };
-  // One run each first: disk cache warm, and a failing CLI is reported instead of timed.
+  // One run each first: disk cache warm, code cache written, and a failing CLI is reported instead of timed.
   for (const c of cmds) {
-    const r = timeProcess(process.execPath, c.args);
+    const r = timeProcess(process.execPath, c.args, { env: c.env });
     if (r.status !== 0) {
       out.commands[c.id] = {
         label: c.label,
@@ -154,7 +173,7 @@ function cliStart(label) {
       const c = cmds[(k + r) % cmds.length];
       const slot = out.commands[c.id];
       if (slot.failed) continue;
-      const t = timeProcess(process.execPath, c.args);
+      const t = timeProcess(process.execPath, c.args, { env: c.env });
       if (t.status !== 0) {
         slot.failed = `exit ${t.status ?? t.signal}: ${t.stderr.trim().slice(0, 500)}`;
         continue;
@@ -163,6 +182,7 @@ function cliStart(label) {
     }
   }
   for (const c of Object.values(out.commands)) if (c.samples) c.ms = summary(c.samples);
+  rmSync(cacheHome, { recursive: true, force: true });
   log(
     `CLI start (${label}): ${Object.values(out.commands)
       .map((c) => `${c.label} ${c.ms ? `${c.ms.median.toFixed(1)} ms` : 'FAILED'}`)
@@ -534,6 +554,80 @@ async function listing(expectTotal, vxlans) {
 }
 
 // ---------------------------------------------------------------------------------
+// Decoding every link: the library's listing, decode included, against the
+// whole `ip -d link show` process (its own CPU time, from wait4 in bench/helper.py).
+async function decodeAll(helper, expectTotal) {
+  const rounds = Number(flags['decode-rounds'] ?? (quick ? 3 : 11));
+  const memChild = join(BENCH_DIR, 'mem-child.mjs');
+  const expect = (n, id) => {
+    if (n !== expectTotal) throw new Error(`${id}: ${n} links, expected ${expectTotal}`);
+  };
+  const variants = [
+    {
+      id: 'lib_stats',
+      label: '`dumpLinks(sock)`: every link decoded, with counters (in this process, warm)',
+      run: async () => expect((await dumpLinks(sock)).length, 'lib_stats'),
+    },
+    {
+      id: 'lib_nostats',
+      label: '`dumpLinks(sock, { stats: false })` (in this process, warm)',
+      run: async () => expect((await dumpLinks(sock, { stats: false })).length, 'lib_nostats'),
+    },
+    { id: 'ip', label: '`ip -d link show` (whole process)', argv: ['ip', '-d', 'link', 'show'] },
+    {
+      id: 'node_list',
+      label: 'a new `node` process: load the library, `dumpLinks(sock)`, exit',
+      argv: [process.execPath, memChild, 'stats'],
+    },
+    {
+      id: 'node_idle',
+      label: 'a new `node` process: load the library, open a socket, exit',
+      argv: [process.execPath, memChild, 'idle'],
+    },
+  ];
+  const once = async (v) => {
+    if (v.run) {
+      const c0 = process.cpuUsage();
+      const t0 = now();
+      await v.run();
+      const wall = ms(t0, now());
+      const c = process.cpuUsage(c0);
+      return { ms: wall, userMs: c.user / 1000, systemMs: c.system / 1000 };
+    }
+    const r = await helper.request({ op: 'run', argv: v.argv });
+    if (r.status !== 0) throw new Error(`${v.argv.join(' ')} exited with ${r.status}`);
+    return { ms: r.wallMs, userMs: r.userMs, systemMs: r.systemMs };
+  };
+  for (const v of variants) for (let i = 0; i < (v.run ? 5 : 1); i++) await once(v);
+  const samples = Object.fromEntries(variants.map((v) => [v.id, []]));
+  const random = seeded(0xdec0);
+  for (let r = 0; r < rounds; r++) {
+    for (const v of shuffle([...variants], random)) {
+      gc();
+      await sleep(40);
+      samples[v.id].push(await once(v));
+    }
+  }
+  const out = { rounds, totalLinks: expectTotal, variants: {} };
+  for (const v of variants) {
+    const xs = samples[v.id];
+    out.variants[v.id] = {
+      label: v.label,
+      ms: summary(xs.map((x) => x.ms)),
+      cpuMs: summary(xs.map((x) => x.userMs + x.systemMs)),
+      userMs: median(xs.map((x) => x.userMs)),
+      systemMs: median(xs.map((x) => x.systemMs)),
+    };
+  }
+  log(
+    `decode all: ${Object.entries(out.variants)
+      .map(([id, x]) => `${id} ${x.cpuMs.median.toFixed(0)} ms CPU, ${x.ms.median.toFixed(0)} ms wall`)
+      .join('; ')}`,
+  );
+  return out;
+}
+
+// ---------------------------------------------------------------------------------
 // The socket's receive buffer. With a fixed `datagramSize` the native layer
 // allocates (and zero-fills) that many bytes for every datagram, a 36-byte ACK
 // included; with 0 (the default) it peeks at each datagram's size and
@@ -646,24 +740,50 @@ async function section(name, fn) {
   }
 }
 
+// Python: bench/helper.py (link changes with timestamps, CPU times of `ip`) and pyroute2.
+const py = wanted('events') || wanted('decode') ? findPython() : {};
+const helper = py.python ? startHelper(py.python) : undefined;
+const noHelper = 'python3 is not installed (bench/helper.py runs the changes and times `ip`)';
+
 try {
   const pairs = Number(flags.links ?? (quick ? 1000 : 10000)) / 2;
   const vxlans = 10;
   const baseLinks = await linkCount();
   results.baseLinks = baseLinks;
   if (wanted('cli')) await section('cliEmpty', () => cliStart('empty namespace'));
+  if (wanted('events')) {
+    await section('events', async () => {
+      if (!helper) return { skipped: noHelper };
+      try {
+        return await eventLatency({
+          ip,
+          helper,
+          pyroute2Python: py.pyroute2,
+          noPyroute2: py.noPyroute2,
+          quick,
+          flags,
+          log,
+          group: GROUP_EVENTS,
+        });
+      } finally {
+        spawnSync('ip', ['link', 'del', 'group', String(GROUP_EVENTS)], { stdio: 'ignore' });
+      }
+    });
+  }
   if (wanted('throughput')) {
     await section('throughput', throughput);
     // Whatever a failed run left behind.
     spawnSync('ip', ['link', 'del', 'group', String(GROUP_BENCH)], { stdio: 'ignore' });
   }
-  if (wanted('listing') || wanted('cli') || wanted('memory') || wanted('buffer')) {
+  if (wanted('listing') || wanted('decode') || wanted('cli') || wanted('memory') || wanted('buffer')) {
     results.populateMs = await populate(pairs, vxlans);
     const total = await linkCount();
     const want = baseLinks + 2 * pairs + vxlans;
     if (total !== want) throw new Error(`namespace holds ${total} links, expected ${want}`);
     results.populatedLinks = total;
     if (wanted('listing')) await section('listing', () => listing(total, vxlans));
+    if (wanted('decode'))
+      await section('decode', async () => (helper ? decodeAll(helper, total) : { skipped: noHelper }));
     if (wanted('buffer')) {
       await section('receiveBuffer', () => receiveBuffer(total));
       spawnSync('ip', ['link', 'del', 'group', String(GROUP_BENCH)], { stdio: 'ignore' });
@@ -673,10 +793,11 @@ try {
   }
 } finally {
   // Cleanup: one group delete per kind of link we made (fast, unlike one RTM_DELLINK per link).
-  for (const g of [GROUP_BENCH, GROUP_VXLAN, GROUP_VETH]) {
+  for (const g of [GROUP_EVENTS, GROUP_BENCH, GROUP_VXLAN, GROUP_VETH]) {
     spawnSync('ip', ['link', 'del', 'group', String(g)], { stdio: 'ignore' });
   }
   results.linksAfterCleanup = await linkCount().catch(() => -1);
   sock.close();
+  helper?.close();
 }
 emitResult(results);

@@ -4,6 +4,8 @@
  * (the compiler tsup uses for dist/, same target) into .bench-tmp/lib.mjs, so
  * the benchmarks run the same code a user of the built package runs.
  */
+
+export { watchLinks } from '../src/api/watch.js';
 export { AttributeWriter, forEachAttribute } from '../src/codec/attributes.js';
 export { viewOf } from '../src/codec/bytes.js';
 export {
@@ -27,5 +29,6 @@ export {
 } from '../src/codec/requests.js';
 export { deleteLinks } from '../src/transport/bulk-delete.js';
 export { dumpLinks, dumpLinksRaw, setKernelFilterSupport } from '../src/transport/dump.js';
+export { subscribeLinks } from '../src/transport/events.js';
 export { createLink, deleteLink, getLink } from '../src/transport/links.js';
 export { NetlinkSocket } from '../src/transport/socket.js';
