@@ -3,9 +3,9 @@
  * working tunnels, each with a fix. Nothing is created or changed.
  */
 import { readFileSync } from 'node:fs';
-import { initialTunnelParams } from '../codec/eoip.js';
 import { Errno } from '../codec/errno.js';
 import { buildNewLinkRequest, CREATE_FLAGS } from '../codec/requests.js';
+import { initialTunnelParams } from '../codec/tunnel-data.js';
 import type { Tunnel, TunnelKind } from '../codec/types.js';
 import { NetlinkErrorAnswer } from '../transport/errors.js';
 import type { EoipClient } from './client.js';

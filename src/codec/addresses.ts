@@ -48,11 +48,17 @@ export function parseIPv4(s: string): Uint8Array | undefined {
   return writeIPv4(s, out, 0) ? out : undefined;
 }
 
+/** Value of each ASCII hex digit, -1 for any other character below 128. */
+const HEX = (() => {
+  const t = new Int8Array(128).fill(-1);
+  for (let c = 0; c < 10; c++) t[0x30 + c] = c;
+  for (let c = 0; c < 6; c++) t[0x61 + c] = t[0x41 + c] = 10 + c;
+  return t;
+})();
+
+/** A hex digit's value, -1 for anything else (a table lookup: this runs per character of every address). */
 function hexValue(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c >= 0x61 && c <= 0x66) return c - 0x57;
-  if (c >= 0x41 && c <= 0x46) return c - 0x37;
-  return -1;
+  return c < 128 ? HEX[c]! : -1;
 }
 
 /**

@@ -27,10 +27,11 @@ import {
   RTM_NEWLINK,
   RTM_SETLINK,
 } from './constants.js';
-import { isTunnelKind, TUNNEL_ATTRIBUTE_NAMES } from './eoip.js';
+import { isTunnelKind } from './eoip.js';
 import { errnoName } from './errno.js';
 import { type NetlinkHeader, readHeader } from './header.js';
 import { NetlinkParseError } from './parse-error.js';
+import { TUNNEL_ATTRIBUTE_NAMES } from './tunnel-data.js';
 
 /** struct nlmsghdr, annotated. */
 export interface DescribedHeader {

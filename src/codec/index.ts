@@ -11,4 +11,5 @@ export * from './header.js';
 export * from './link.js';
 export * from './parse-error.js';
 export * from './requests.js';
+export * from './tunnel-data.js';
 export * from './types.js';

@@ -35,8 +35,9 @@ import {
   RTM_DELLINK,
   RTM_NEWLINK,
 } from './constants.js';
-import { decodeTunnelInfoData, isTunnelKind } from './eoip.js';
+import { isTunnelKind } from './eoip.js';
 import { NetlinkParseError } from './parse-error.js';
+import { decodeTunnelInfoData } from './tunnel-data.js';
 import type { LinkInfo, LinkMessage, LinkStats, OperState, Tunnel, TunnelParams } from './types.js';
 
 /** struct ifinfomsg. */
@@ -86,19 +87,23 @@ export function operStateName(n: number): OperState {
 
 function decodeStats64(v: Uint8Array, vs: number, ve: number): LinkStats {
   if (ve - vs < 80) throw new NetlinkParseError(`IFLA_STATS64 needs 80 bytes, got ${ve - vs}`, vs);
-  const u64 = (i: number) => u32le(v, vs + i * 8 + 4) * 0x100000000 + u32le(v, vs + i * 8);
   return {
-    rxPackets: u64(0),
-    txPackets: u64(1),
-    rxBytes: u64(2),
-    txBytes: u64(3),
-    rxErrors: u64(4),
-    txErrors: u64(5),
-    rxDropped: u64(6),
-    txDropped: u64(7),
-    multicast: u64(8),
-    collisions: u64(9),
+    rxPackets: u64le(v, vs),
+    txPackets: u64le(v, vs + 8),
+    rxBytes: u64le(v, vs + 16),
+    txBytes: u64le(v, vs + 24),
+    rxErrors: u64le(v, vs + 32),
+    txErrors: u64le(v, vs + 40),
+    rxDropped: u64le(v, vs + 48),
+    txDropped: u64le(v, vs + 56),
+    multicast: u64le(v, vs + 64),
+    collisions: u64le(v, vs + 72),
   };
+}
+
+/** A u64 counter as a number (exact below 2^53, which counters stay under for centuries). */
+function u64le(v: Uint8Array, at: number): number {
+  return u32le(v, at + 4) * 0x100000000 + u32le(v, at);
 }
 
 function decodeLinkInfo(buf: Uint8Array, start: number, end: number): LinkInfo {

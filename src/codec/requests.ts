@@ -148,18 +148,23 @@ export function buildChangeTunnelRequest(
   return encodeLinkRequest(RTM_NEWLINK, CHANGE_FLAGS, seq, tunnelBody(params, extras, index));
 }
 
-/** The body of a tunnel request: the extras' own fields, the tunnel, the index. */
+/**
+ * The body of a tunnel request: the extras' own fields, the tunnel, the index.
+ * Each field read by name (not through a shared helper): one object shape per
+ * read keeps this at the speed of the bytes it writes.
+ */
 function tunnelBody(params: TunnelParams, x: TunnelLinkExtras, index: number): LinkRequestBody {
+  // The plain read first: an absent field (most of them) costs no hasOwn call.
   return {
     index,
-    name: own(x, 'name'),
+    name: x.name !== undefined && Object.hasOwn(x, 'name') ? x.name : undefined,
     tunnel: params,
-    mtu: own(x, 'mtu'),
-    address: own(x, 'address'),
-    master: own(x, 'master'),
-    up: own(x, 'up'),
-    netnsFd: own(x, 'netnsFd'),
-    targetNsid: own(x, 'targetNsid'),
+    mtu: x.mtu !== undefined && Object.hasOwn(x, 'mtu') ? x.mtu : undefined,
+    address: x.address !== undefined && Object.hasOwn(x, 'address') ? x.address : undefined,
+    master: x.master !== undefined && Object.hasOwn(x, 'master') ? x.master : undefined,
+    up: x.up !== undefined && Object.hasOwn(x, 'up') ? x.up : undefined,
+    netnsFd: x.netnsFd !== undefined && Object.hasOwn(x, 'netnsFd') ? x.netnsFd : undefined,
+    targetNsid: x.targetNsid !== undefined && Object.hasOwn(x, 'targetNsid') ? x.targetNsid : undefined,
   };
 }
 

@@ -11,10 +11,11 @@
 
 import { SocketClosedError } from '../../src/api/errors.js';
 import { parseMac } from '../../src/codec/addresses.js';
-import { encodeTunnelInfoData, isTunnelKind } from '../../src/codec/eoip.js';
+import { isTunnelKind } from '../../src/codec/eoip.js';
 import { readHeader } from '../../src/codec/header.js';
 import { decodeLinkBody } from '../../src/codec/link.js';
 import { buildNewLinkRequest } from '../../src/codec/requests.js';
+import { encodeTunnelInfoData } from '../../src/codec/tunnel-data.js';
 import type { LinkMessage, TunnelParams } from '../../src/codec/types.js';
 import {
   type DumpSummary,

@@ -7,7 +7,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  initialTunnelParams,
   TUNNEL_ATTRIBUTES,
   TUNNEL_FIELDS,
   type TunnelField,
@@ -26,6 +25,7 @@ import {
   parseAttributes,
   type TunnelParams,
 } from '../../src/codec/index.js';
+import { initialTunnelParams } from '../../src/codec/tunnel-data.js';
 
 const RUNS = Number(process.env['PROPERTY_RUNS'] ?? 300);
 

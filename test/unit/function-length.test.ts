@@ -27,7 +27,10 @@ function longFunctions(): string[] {
         const first = sf.getLineAndCharacterOfPosition(n.getStart()).line;
         const last = sf.getLineAndCharacterOfPosition(n.end).line;
         const lines = last - first + 1;
-        const docs = ts.getJSDocCommentsAndTags(n).map((d) => d.getText()).join('\n');
+        const docs = ts
+          .getJSDocCommentsAndTags(n)
+          .map((d) => d.getText())
+          .join('\n');
         if (lines > MAX_LINES && !docs.includes('Long on purpose')) {
           const name = (n as ts.FunctionLikeDeclarationBase).name?.getText() ?? '(anonymous)';
           out.push(`${relative(REPO_ROOT, file)}:${first + 1} ${name} (${lines} lines)`);
