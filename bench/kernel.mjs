@@ -11,7 +11,7 @@
  *
  * Without root (or without `unshare`) it prints why and reports itself skipped.
  *
- * Run alone: node --expose-gc bench/kernel.mjs [--quick] [--links=10000] [--only=cli,throughput,listing,decode,buffer,memory,events]
+ * Run alone: node --expose-gc bench/kernel.mjs [--quick] [--links=10000] [--only=cli,requests,throughput,listing,decode,buffer,memory,events]
  * (EOIP_BENCH_TRACE=1 prints every listing measurement with its predecessor)
  */
 import { spawnSync } from 'node:child_process';
@@ -37,6 +37,7 @@ import {
 } from './common.mjs';
 import { eventLatency } from './events.mjs';
 import { findPython, startHelper } from './helper.mjs';
+import { measureRequests } from './requests.mjs';
 
 const SELF = fileURLToPath(import.meta.url);
 const { flags } = parseFlags(process.argv.slice(2));
@@ -769,6 +770,9 @@ try {
         spawnSync('ip', ['link', 'del', 'group', String(GROUP_EVENTS)], { stdio: 'ignore' });
       }
     });
+  }
+  if (wanted('requests')) {
+    await section('requests', () => measureRequests(lib, { rounds: quick ? 6 : 30, log }));
   }
   if (wanted('throughput')) {
     await section('throughput', throughput);

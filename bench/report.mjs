@@ -297,6 +297,45 @@ The bin, \`dist/cli.cjs\`, holds the argument parser, help and version; the code
 ${table(['namespace', 'command', 'median ms', 'min–max', 'vs node -e 0'], cliRows)}`);
     }
 
+    const Q = k.requests;
+    if (Q && !Q.error) {
+      const ours = Q.ours;
+      const theirs = Q.netlink;
+      goals.push([
+        `Requests: user CPU ≤ 7 µs per answered request (${n0(Q.requests)} pipelined \`getLink\` of \`lo\`, decoded)`,
+        `${f2(ours.userUsPerRequest)} µs` +
+          (theirs.skipped ? '' : ` (the \`netlink\` package: ${f2(theirs.userUsPerRequest)} µs)`),
+        yes(ours.userUsPerRequest <= 7),
+      ]);
+      const qrow = (label, x) => [
+        label,
+        f2(x.userUsPerRequest),
+        f2(x.systemUsPerRequest),
+        f2(x.cpuUsPerRequest),
+        msf(x.wallMsMedian),
+      ];
+      parts.push(`## 4a. CPU per answered request
+
+${n0(Q.requests)} RTM_GETLINK requests for \`lo\` started at once on one socket, each answer decoded (counters included): this library's \`getLink\` over \`NetlinkSocket\` (64 requests in flight by default), and the \`netlink\` package's \`RtNetlinkSocket.getLink\`, kept at 64 in flight as well (all ${n0(Q.requests)} at once overrun its receive buffer, which aborts the process in its native code). ${Q.rounds} rounds per side, alternating which goes first, after untimed warm-up rounds; CPU from \`process.cpuUsage()\`, added up over all rounds and divided by the requests (the kernel splits user and system time by the tick, so one round's split is a sample, not a measurement).
+
+${table(
+  [
+    'reader',
+    'user µs / request',
+    'system µs / request',
+    'CPU µs / request',
+    `wall ms per ${n0(Q.requests)} (median)`,
+  ],
+  [
+    qrow('eoip-netlink `getLink`', ours),
+    ...(theirs.skipped ? [] : [qrow('`netlink` package `getLink`', theirs)]),
+  ],
+)}
+${theirs.skipped ? `\nThe \`netlink\` package was skipped: ${theirs.skipped}.\n` : ''}`);
+    } else if (Q?.error) {
+      parts.push(`## 4a. CPU per answered request\n\nFailed: ${Q.error}`);
+    }
+
     const T = k.throughput;
     if (T) {
       const cs = T.creates;

@@ -224,13 +224,15 @@ function buildNewLinkLike(
   link: LinkSelector,
   opts: { targetNsid?: number; extMask?: number },
 ): Uint8Array {
-  const body: LinkRequestBody = ownBody({
-    targetNsid: own(opts, 'targetNsid'),
-    extMask: own(opts, 'extMask'),
-  });
-  const index = Object.hasOwn(link, 'index') ? link.index : undefined;
-  if (index !== undefined) body.index = index;
-  else body.name = (link as ByName).name;
+  // Own properties only, read one by one: this runs for every single-link get and delete.
+  const byIndex = Object.hasOwn(link, 'index') && link.index !== undefined;
+  const body: LinkRequestBody = {
+    index: byIndex ? link.index : undefined,
+    name: byIndex ? undefined : (link as ByName).name,
+    targetNsid:
+      opts.targetNsid !== undefined && Object.hasOwn(opts, 'targetNsid') ? opts.targetNsid : undefined,
+    extMask: opts.extMask !== undefined && Object.hasOwn(opts, 'extMask') ? opts.extMask : undefined,
+  };
   return encodeLinkRequest(type, flags, seq, body);
 }
 

@@ -89,14 +89,16 @@ export async function getLink(
   sel = checkLinkSelector<LinkSelector>('selector', sel);
   opts = checkOptions(opts, GET_LINK_OPTIONS);
   try {
-    const bytes = await sock.reply(
-      (seq) =>
-        buildGetLinkRequest(seq, sel, {
-          ...(opts.targetNsid !== undefined ? { targetNsid: opts.targetNsid } : {}),
-          ...(opts.stats === false ? { extMask: RTEXT_FILTER_SKIP_STATS } : {}),
-        }),
-      Object.assign({}, opts, { operation: opts.operation ?? 'get' }),
-    );
+    // Plain objects built once per call: this runs for every single-link lookup.
+    const body = {
+      targetNsid: opts.targetNsid,
+      extMask: opts.stats === false ? RTEXT_FILTER_SKIP_STATS : undefined,
+    };
+    const bytes = await sock.reply((seq) => buildGetLinkRequest(seq, sel, body), {
+      timeout: opts.timeout,
+      signal: opts.signal,
+      operation: opts.operation ?? 'get',
+    });
     return decodeLinkMessage(bytes);
   } catch (e) {
     if (e instanceof NetlinkErrorAnswer && e.errno === Errno.ENODEV) return undefined;
