@@ -1,4 +1,3 @@
-import * as workerThreads from 'node:worker_threads';
 import { defineConfig, type Options } from 'tsup';
 
 const common: Options = {
@@ -59,39 +58,6 @@ const commandBundles: EsbuildPlugin = {
   },
 };
 
-/**
- * Node modules the CLI bundles load on first use of one of their exports
- * instead of at start. node:worker_threads (the library reads its `threadId`
- * when it deletes links in bulk) loads Node's stream modules, about 25 of
- * them: a millisecond of every start, `eoip list` included.
- */
-const LAZY_BUILTINS: Record<string, readonly string[]> = {
-  'node:worker_threads': Object.keys(workerThreads),
-};
-
-const lazyBuiltins: EsbuildPlugin = {
-  name: 'eoip-lazy-builtins',
-  setup(build) {
-    // The names are plain module names: no character a regular expression reads otherwise.
-    const filter = new RegExp(`^(${Object.keys(LAZY_BUILTINS).join('|')})$`);
-    build.onResolve({ filter }, (args) =>
-      // The stand-in's own require of the module is the real one.
-      args.namespace === 'eoip-lazy-builtin'
-        ? { path: args.path, external: true }
-        : { path: args.path, namespace: 'eoip-lazy-builtin' },
-    );
-    build.onLoad({ filter: /.*/, namespace: 'eoip-lazy-builtin' }, (args) => {
-      const getters = (LAZY_BUILTINS[args.path] ?? [])
-        .map((name) => `  get ${name}() {\n    return load().${name};\n  },`)
-        .join('\n');
-      return {
-        loader: 'js',
-        contents: `let real;\nconst load = () => (real ??= require(${JSON.stringify(args.path)}));\nmodule.exports = {\n${getters}\n};\n`,
-      };
-    });
-  },
-};
-
 /** What the bin and the command bundles share. */
 const cli: Options = {
   ...common,
@@ -123,7 +89,7 @@ export default defineConfig([
     ...cli,
     entry: { cli: 'src/cli/main.ts' },
     banner: { js: '#!/usr/bin/env node' },
-    esbuildPlugins: [commandBundles, lazyBuiltins],
+    esbuildPlugins: [commandBundles],
   },
   {
     // The commands' bundles. Each holds its own copy of the library code it
@@ -134,6 +100,5 @@ export default defineConfig([
     entry: Object.fromEntries(
       Object.entries(COMMAND_BUNDLES).map(([name, b]) => [name.replace(/\.cjs$/, ''), b.entry]),
     ),
-    esbuildPlugins: [lazyBuiltins],
   },
 ]);

@@ -9,7 +9,7 @@
  * delete, before anything else) puts its group and alias back exactly.
  */
 import { readFileSync, readlinkSync } from 'node:fs';
-import { threadId } from 'node:worker_threads';
+import { createRequire } from 'node:module';
 import { forEachAttribute } from '../codec/attributes.js';
 import { readCString, u32le } from '../codec/bytes.js';
 import {
@@ -108,13 +108,25 @@ function processStat(pid: number | 'self'): { state: string; start: string } | u
   return { state: fields[0] ?? '', start: fields[19] ?? '' };
 }
 
+/**
+ * This thread's id. node:worker_threads is loaded here, on the first bulk
+ * delete: loading it brings some 25 of Node's stream modules, a millisecond
+ * of every start of every program that imports the library.
+ */
+function workerThreadId(): number {
+  const { threadId } = createRequire(import.meta.url)(
+    'node:worker_threads',
+  ) as typeof import('node:worker_threads');
+  return threadId;
+}
+
 let self: Omit<Owner, 'run'> | undefined;
 function thisProcess(): Omit<Owner, 'run'> {
   self ??= {
     pidns: pidNamespace('self'),
     pid: process.pid,
     start: processStat('self')?.start ?? '',
-    thread: threadId,
+    thread: workerThreadId(),
   };
   return self;
 }
