@@ -4,11 +4,13 @@
  * the reader of every attribute are built from its declaration once, when
  * this module loads.
  *
- * Each attribute gets a small writer and reader made by the function of its
- * wire type, so that the call to its `get` or `set` inside is shared by only
- * the few attributes of that type: V8 then inlines them, where one loop
- * calling eight different functions could not (the encode and decode
- * benchmarks measure it).
+ * Speed (the encode and decode benchmarks measure it): the writer is one
+ * loop with no call per attribute: a field that travels as one attribute is
+ * read by its name (`p[field]`; the table's contract, checked by a test, is
+ * that such an attribute's `get` is exactly that), a composite one through
+ * its `get`. Decoding calls a reader made per attribute by the function of
+ * its wire type, which calls the table's `set`: stores through one function
+ * per field stay monomorphic, which a store by name from one loop would not.
  */
 import { formatIPv4, formatIPv6, writeIPv4, writeIPv6 } from './addresses.js';
 import { type AttributeWriter, attrU8, attrU32, type RawAttribute } from './attributes.js';
@@ -27,8 +29,6 @@ import {
 import { NetlinkParseError } from './parse-error.js';
 import type { TunnelKind, TunnelParams } from './types.js';
 
-/** Writes one attribute of `p` at `b[at]` (zero-filled); returns the offset after it. */
-type Writer = (b: Uint8Array, at: number, p: TunnelParams) => number;
 /** Reads one attribute at `data[vs, ve)` into `p`; `at` is its offset in the whole message, for errors. */
 type Reader = (p: TunnelParams, data: Uint8Array, vs: number, ve: number, at: number) => void;
 
@@ -36,11 +36,14 @@ type Reader = (p: TunnelParams, data: Uint8Array, vs: number, ve: number, at: nu
 interface Entry {
   readonly field: TunnelField;
   readonly attribute: TunnelAttribute;
+  /** The field travels as this one attribute: its value is the field's value. */
+  readonly whole: boolean;
 }
 
-const ENTRIES: readonly Entry[] = TUNNEL_FIELDS.flatMap((field) =>
-  TUNNEL_ATTRIBUTES[field].attributes.map((attribute) => ({ field, attribute })),
-);
+const ENTRIES: readonly Entry[] = TUNNEL_FIELDS.flatMap((field) => {
+  const attributes = TUNNEL_ATTRIBUTES[field].attributes;
+  return attributes.map((attribute) => ({ field, attribute, whole: attributes.length === 1 }));
+});
 
 /** The attribute names and value types `describeMessage` shows for a tunnel's IFLA_INFO_DATA. */
 export const TUNNEL_ATTRIBUTE_NAMES: ReadonlyMap<number, readonly [string, 'u8' | 'u32' | 'ip']> = new Map(
@@ -61,40 +64,6 @@ function header(b: Uint8Array, at: number, len: number, type: number): number {
   return at + NLA_HDRLEN;
 }
 
-function writerOf({ attribute: a, field }: Entry, kind: TunnelKind): Writer {
-  const { id, get, optional } = a;
-  if (a.wire === 'address') {
-    const alen = addressLength(kind);
-    const write = alen === 16 ? writeIPv6 : writeIPv4;
-    return (b, at, p) => {
-      const text = get(p) as string;
-      if (text === undefined && optional) return at;
-      const vs = header(b, at, NLA_HDRLEN + alen, id);
-      if (!write(text, b, vs)) throw badAddress(kind, text, field);
-      return vs + alen;
-    };
-  }
-  if (a.wire === 'u8') {
-    return (b, at, p) => {
-      // Written even without a value when not optional (as 0): its size was counted.
-      const v = get(p) as number;
-      if (v === undefined && optional) return at;
-      b[header(b, at, NLA_HDRLEN + 1, id)] = v & 0xff;
-      return at + NLA_HDRLEN + 4;
-    };
-  }
-  return (b, at, p) => {
-    const v = get(p) as number;
-    if (v === undefined && optional) return at;
-    const vs = header(b, at, NLA_HDRLEN + 4, id);
-    b[vs] = v;
-    b[vs + 1] = v >>> 8;
-    b[vs + 2] = v >>> 16;
-    b[vs + 3] = v >>> 24;
-    return vs + 4;
-  };
-}
-
 function readerOf({ attribute: a }: Entry, kind: TunnelKind): Reader {
   const { name, set } = a;
   if (a.wire === 'u32') return (p, data, vs, ve, at) => set(p, attrU32(data, vs, ve, name, at));
@@ -108,9 +77,11 @@ function readerOf({ attribute: a }: Entry, kind: TunnelKind): Reader {
   };
 }
 
-/** Everything derived for one kind: its attributes' writers, readers by id, and sizes. */
+/** Everything derived for one kind: its attributes in sending order, readers by id, and sizes. */
 interface KindCodec {
-  readonly writers: readonly Writer[];
+  readonly entries: readonly Entry[];
+  /** Address length of the kind. */
+  readonly alen: 4 | 16;
   readonly readers: readonly (Reader | undefined)[];
   /** Bytes of the attributes always sent. */
   readonly always: number;
@@ -128,7 +99,8 @@ function kindCodec(kind: TunnelKind): KindCodec {
   const readers: (Reader | undefined)[] = [];
   for (const e of entries) readers[e.attribute.id] = readerOf(e, kind);
   return {
-    writers: entries.map((e) => writerOf(e, kind)),
+    entries,
+    alen: addressLength(kind),
     readers,
     always: entries
       .filter((e) => !e.attribute.optional)
@@ -169,8 +141,33 @@ export function tunnelDataSize(p: TunnelParams): number {
  * @throws TypeError for an address literal of the wrong family
  */
 export function writeTunnelData(b: Uint8Array, at: number, p: TunnelParams): number {
-  const writers = codecOf(p.kind).writers;
-  for (let i = 0; i < writers.length; i++) at = writers[i]!(b, at, p);
+  const kind = p.kind;
+  const { entries, alen } = codecOf(kind);
+  const fields = p as unknown as Readonly<Record<string, WireValue | undefined>>;
+  for (let i = 0; i < entries.length; i++) {
+    const { attribute: a, field, whole } = entries[i]!;
+    const v = whole ? fields[field] : a.get(p);
+    // An attribute always sent is written even without a value (as 0, or refused for an address): its size was counted.
+    if (v === undefined && a.optional) continue;
+    if (a.wire === 'address') {
+      const vs = header(b, at, NLA_HDRLEN + alen, a.id);
+      const text = v as string;
+      if (!(alen === 16 ? writeIPv6(text, b, vs) : writeIPv4(text, b, vs)))
+        throw badAddress(kind, text, field);
+      at = vs + alen;
+    } else if (a.wire === 'u8') {
+      b[header(b, at, NLA_HDRLEN + 1, a.id)] = (v as number) & 0xff;
+      at += NLA_HDRLEN + 4;
+    } else {
+      const n = v as number;
+      const vs = header(b, at, NLA_HDRLEN + 4, a.id);
+      b[vs] = n;
+      b[vs + 1] = n >>> 8;
+      b[vs + 2] = n >>> 16;
+      b[vs + 3] = n >>> 24;
+      at = vs + 4;
+    }
+  }
   const unknown = unknownOf(p);
   if (unknown) {
     for (const a of unknown) {

@@ -117,6 +117,21 @@ describe('the tunnel attribute table', () => {
     expect(data.nested!.find((a) => a.name === 'IFLA_GRE_TOS')!.value).toBe(16);
   });
 
+  it('a field of one attribute is that attribute: get reads the field, set writes it', () => {
+    for (const kind of ['eoip', 'eoipv6'] as const) {
+      for (const f of TUNNEL_FIELDS) {
+        const attributes = TUNNEL_ATTRIBUTES[f].attributes;
+        if (attributes.length !== 1) continue;
+        const a = attributes[0]!;
+        const p = { ...BASE[kind] };
+        expect(a.get(p)).toBe(p[f]);
+        const other = OTHER[f](p) as string | number;
+        a.set(p, other);
+        expect(p[f]).toBe(other);
+      }
+    }
+  });
+
   it('a field without a table entry does not compile', () => {
     const { tos: _tos, ...withoutTos } = TUNNEL_ATTRIBUTES;
     // @ts-expect-error: the table type requires an entry for every tunnel field
