@@ -77,11 +77,20 @@ function own<T extends object, K extends keyof T>(o: T, key: K): T[K] | undefine
 }
 
 /**
+ * A body with every field present as an own property (undefined when
+ * unused), in one order: encodeLinkRequest then never reads a prototype, and
+ * sees one object shape. A field added to LinkRequestBody must be added to
+ * each builder below, or they do not compile.
+ */
+type BodyField = keyof LinkRequestBody;
+type FullBody = { [K in BodyField]: LinkRequestBody[K] | undefined };
+
+/**
  * Every field of `body` as an own property (undefined when `body` has no own
  * one): a field inherited from a prototype (or polluted into
  * `Object.prototype`) never reaches the request.
  */
-function ownBody(b: LinkRequestBody): LinkRequestBody {
+function ownBody(b: LinkRequestBody): FullBody {
   return {
     index: own(b, 'index'),
     name: own(b, 'name'),
@@ -153,18 +162,23 @@ export function buildChangeTunnelRequest(
  * Each field read by name (not through a shared helper): one object shape per
  * read keeps this at the speed of the bytes it writes.
  */
-function tunnelBody(params: TunnelParams, x: TunnelLinkExtras, index: number): LinkRequestBody {
+function tunnelBody(params: TunnelParams, x: TunnelLinkExtras, index: number): FullBody {
   // The plain read first: an absent field (most of them) costs no hasOwn call.
   return {
     index,
     name: x.name !== undefined && Object.hasOwn(x, 'name') ? x.name : undefined,
+    kind: undefined,
+    infoData: undefined,
     tunnel: params,
     mtu: x.mtu !== undefined && Object.hasOwn(x, 'mtu') ? x.mtu : undefined,
     address: x.address !== undefined && Object.hasOwn(x, 'address') ? x.address : undefined,
     master: x.master !== undefined && Object.hasOwn(x, 'master') ? x.master : undefined,
+    link: undefined,
     up: x.up !== undefined && Object.hasOwn(x, 'up') ? x.up : undefined,
     netnsFd: x.netnsFd !== undefined && Object.hasOwn(x, 'netnsFd') ? x.netnsFd : undefined,
     targetNsid: x.targetNsid !== undefined && Object.hasOwn(x, 'targetNsid') ? x.targetNsid : undefined,
+    extMask: undefined,
+    extra: undefined,
   };
 }
 
@@ -226,12 +240,22 @@ function buildNewLinkLike(
 ): Uint8Array {
   // Own properties only, read one by one: this runs for every single-link get and delete.
   const byIndex = Object.hasOwn(link, 'index') && link.index !== undefined;
-  const body: LinkRequestBody = {
+  const body: FullBody = {
     index: byIndex ? link.index : undefined,
     name: byIndex ? undefined : (link as ByName).name,
+    kind: undefined,
+    infoData: undefined,
+    tunnel: undefined,
+    mtu: undefined,
+    address: undefined,
+    master: undefined,
+    link: undefined,
+    up: undefined,
+    netnsFd: undefined,
     targetNsid:
       opts.targetNsid !== undefined && Object.hasOwn(opts, 'targetNsid') ? opts.targetNsid : undefined,
     extMask: opts.extMask !== undefined && Object.hasOwn(opts, 'extMask') ? opts.extMask : undefined,
+    extra: undefined,
   };
   return encodeLinkRequest(type, flags, seq, body);
 }

@@ -206,3 +206,38 @@ describe('exports', () => {
     expect(pkg.NetlinkEncodeError).toBe(NetlinkEncodeError);
   });
 });
+
+describe('own properties only, every body field', () => {
+  const polluted = ['link', 'extMask', 'extra', 'infoData', 'tunnel', 'kind', 'mtu', 'master', 'netnsFd'];
+  afterEach(() => {
+    for (const k of polluted) delete (Object.prototype as Record<string, unknown>)[k];
+  });
+
+  it('no field polluted into Object.prototype reaches any builder', () => {
+    const clean = {
+      create: buildCreateTunnelRequest(1, PARAMS, { name: 't0' }),
+      change: buildChangeTunnelRequest(1, 3, PARAMS, {}),
+      get: buildGetLinkRequest(1, { name: 'br0' }),
+      getIndex: buildGetLinkRequest(1, { index: 4 }),
+      generic: buildNewLinkRequest(1, CREATE_FLAGS, { name: 'br0' }),
+      dump: buildDumpLinksRequest(1),
+    };
+    const proto = Object.prototype as Record<string, unknown>;
+    proto['link'] = 7;
+    proto['extMask'] = 1;
+    proto['extra'] = (w: { u32(type: number, v: number): unknown }) => w.u32(99, 1);
+    proto['infoData'] = (w: { u32(type: number, v: number): unknown }) => w.u32(1, 1);
+    proto['tunnel'] = PARAMS;
+    proto['kind'] = 'bridge';
+    proto['mtu'] = 9000;
+    proto['master'] = 5;
+    proto['netnsFd'] = 3;
+    const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+    expect(hex(buildCreateTunnelRequest(1, PARAMS, { name: 't0' }))).toBe(hex(clean.create));
+    expect(hex(buildChangeTunnelRequest(1, 3, PARAMS, {}))).toBe(hex(clean.change));
+    expect(hex(buildGetLinkRequest(1, { name: 'br0' }))).toBe(hex(clean.get));
+    expect(hex(buildGetLinkRequest(1, { index: 4 }))).toBe(hex(clean.getIndex));
+    expect(hex(buildNewLinkRequest(1, CREATE_FLAGS, { name: 'br0' }))).toBe(hex(clean.generic));
+    expect(hex(buildDumpLinksRequest(1))).toBe(hex(clean.dump));
+  });
+});
