@@ -116,6 +116,22 @@ const decimal = (v: number) => String(v);
 /** 0 = none, as the list line's head, the monitor and the reference tool print a missing interface. */
 const noneOrIndex = (v: number) => (v === 0 ? 'none' : String(v));
 
+/**
+ * What most parameters share: no other word, no check that needs the kind,
+ * nothing to resolve, carried over by a change, always reported, compared
+ * with ===, and in JSON as they are.
+ */
+const PLAIN = {
+  aliases: [],
+  forKind: itself,
+  resolve: itself,
+  onChange: 'current',
+  reported: always,
+  same,
+  desired: itself,
+  json: itself,
+} as const;
+
 function u8Param(
   word: string,
   help: string,
@@ -123,22 +139,15 @@ function u8Param(
   monitorRank: number,
 ): Omit<TunnelParamSpec<number>, 'reference'> {
   return {
+    ...PLAIN,
     word,
-    aliases: [],
     form: 'number',
     help: { arg: 'N', text: help },
     spec: int(0, 255),
     patch: int(0, 255),
-    forKind: itself,
     default: () => 0,
-    resolve: itself,
-    onChange: 'current',
-    reported: always,
-    same,
-    desired: itself,
     identity: false,
     text: decimal,
-    json: itself,
     line: { rank: lineRank, text: (v: number) => `${word} ${v}` },
     monitorRank,
   };
@@ -163,6 +172,7 @@ function familyOf(kind: TunnelKind): 4 | 6 {
  */
 export const TUNNEL_PARAMS: { readonly [F in TunnelField]: TunnelParamSpec<TunnelParams[F]> } = {
   tunnelId: {
+    ...PLAIN,
     word: 'tunnel-id',
     aliases: ['tid'],
     reference: true,
@@ -175,20 +185,14 @@ export const TUNNEL_PARAMS: { readonly [F in TunnelField]: TunnelParamSpec<Tunne
     patch: int(0, TUNNEL_ID_MAX.eoip),
     forKind: (v: unknown, kind) => checkTunnelId(v, kind),
     default: () => undefined,
-    resolve: itself,
-    onChange: 'current',
-    reported: always,
-    same,
-    desired: itself,
     identity: true,
     text: decimal,
-    json: itself,
     line: { rank: 30, text: (v: number) => `tunnel-id ${v}` },
     monitorRank: 60,
   },
   local: {
+    ...PLAIN,
     word: 'local',
-    aliases: [],
     reference: true,
     form: 'address',
     help: { arg: 'ADDR', text: "local address; default any; 'auto' = the source towards remote" },
@@ -197,19 +201,14 @@ export const TUNNEL_PARAMS: { readonly [F in TunnelField]: TunnelParamSpec<Tunne
     forKind: (v: string, kind) => (v === 'auto' ? 'auto' : checkFamily('local', v, kind, checkAddress)),
     default: (kind) => (kind === 'eoipv6' ? '::' : '0.0.0.0'),
     resolve: (v: string, ctx) => (v === 'auto' ? ctx.autoLocal(ctx.remote) : v),
-    onChange: 'current',
-    reported: always,
-    same,
-    desired: itself,
     identity: true,
     text: itself,
-    json: itself,
     line: { rank: 10, text: itself },
     monitorRank: 70,
   },
   remote: {
+    ...PLAIN,
     word: 'remote',
-    aliases: [],
     reference: true,
     form: 'address',
     help: { arg: 'ADDR', text: 'peer address; required' },
@@ -217,36 +216,24 @@ export const TUNNEL_PARAMS: { readonly [F in TunnelField]: TunnelParamSpec<Tunne
     patch: addressText,
     forKind: (v: string, kind) => checkFamily('remote', v, kind, (_f, x, family) => checkRemote(x, family)),
     default: () => undefined,
-    resolve: itself,
-    onChange: 'current',
-    reported: always,
-    same,
-    desired: itself,
     identity: true,
     text: itself,
-    json: itself,
     line: { rank: 20, text: (v: string) => `remote ${v}` },
     monitorRank: 80,
   },
   link: {
+    ...PLAIN,
     word: 'link',
-    aliases: [],
     reference: true,
     form: 'link',
     help: { arg: 'DEV', text: "underlying device, name or ifindex ('none' or 0 = none)" },
     spec: linkRef,
     patch: (field, v) => (v === null || v === 0 ? null : linkRef(field, v)),
-    forKind: itself,
     default: () => undefined,
     resolve: (v: LinkRef | null | undefined, ctx) =>
       v === undefined || v === null ? 0 : ctx.resolveLink('link', v),
-    onChange: 'current',
-    reported: always,
-    same,
-    desired: itself,
     identity: true,
     text: noneOrIndex,
-    json: itself,
     line: 'head',
     monitorRank: 90,
   },

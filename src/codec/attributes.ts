@@ -25,6 +25,23 @@ export interface RawAttribute {
 }
 
 /**
+ * The length field of the attribute at `buf[off]` (header included), checked
+ * against what is left before `end`; `base` is added to offsets in errors.
+ * Every attribute walk of the codec reads lengths through this.
+ * @throws {@link NetlinkParseError} for a length below the header size or past `end`
+ */
+export function attributeLength(buf: Uint8Array, off: number, end: number, base = 0): number {
+  const len = buf[off]! | (buf[off + 1]! << 8);
+  if (len < NLA_HDRLEN) {
+    throw new NetlinkParseError(`attribute length ${len} is below the attribute header size`, base + off);
+  }
+  if (len > end - off) {
+    throw new NetlinkParseError(`attribute length ${len} runs past the ${end - off} bytes left`, base + off);
+  }
+  return len;
+}
+
+/**
  * Visit each attribute in `buf[start, end)`. `base` is added to offsets in
  * errors so that they point into the whole message.
  */
@@ -41,17 +58,8 @@ export function forEachAttribute(
       // The kernel tolerates trailing bytes shorter than a header (nla_ok stops); so do we.
       return;
     }
-    const len = buf[off]! | (buf[off + 1]! << 8);
+    const len = attributeLength(buf, off, end, base);
     const rawType = buf[off + 2]! | (buf[off + 3]! << 8);
-    if (len < NLA_HDRLEN) {
-      throw new NetlinkParseError(`attribute length ${len} is below the attribute header size`, base + off);
-    }
-    if (len > end - off) {
-      throw new NetlinkParseError(
-        `attribute length ${len} runs past the ${end - off} bytes left`,
-        base + off,
-      );
-    }
     visit(rawType & NLA_TYPE_MASK, off + NLA_HDRLEN, off + len, rawType);
     off += align4(len);
   }

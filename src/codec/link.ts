@@ -4,7 +4,7 @@
  */
 
 import { formatMacAt } from './addresses.js';
-import { attrU8, attrU32, forEachAttribute, type RawAttribute } from './attributes.js';
+import { attributeLength, attrU8, attrU32, forEachAttribute, type RawAttribute } from './attributes.js';
 import { readCString, u16le, u32le } from './bytes.js';
 import {
   IFF_RUNNING,
@@ -294,14 +294,8 @@ export function decodeLinkBody(
   // (some 40 per link) was the largest part of the decode time.
   let off = start + NLMSG_HDRLEN + IFINFOMSG_LEN;
   while (end - off >= NLA_HDRLEN) {
-    const len = u16le(buf, off);
+    const len = attributeLength(buf, off, end);
     const type = u16le(buf, off + 2) & NLA_TYPE_MASK;
-    if (len < NLA_HDRLEN) {
-      throw new NetlinkParseError(`attribute length ${len} is below the attribute header size`, off);
-    }
-    if (len > end - off) {
-      throw new NetlinkParseError(`attribute length ${len} runs past the ${end - off} bytes left`, off);
-    }
     const vs = off + NLA_HDRLEN;
     const ve = off + len;
     off += (len + 3) & ~3;

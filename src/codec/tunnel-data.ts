@@ -13,7 +13,7 @@
  * per field stay monomorphic, which a store by name from one loop would not.
  */
 import { formatIPv4, formatIPv6, writeIPv4, writeIPv6 } from './addresses.js';
-import { type AttributeWriter, attrU8, attrU32, type RawAttribute } from './attributes.js';
+import { type AttributeWriter, attributeLength, attrU8, attrU32, type RawAttribute } from './attributes.js';
 import { align4 } from './bytes.js';
 import { NLA_F_NESTED, NLA_F_NET_BYTEORDER, NLA_HDRLEN, NLA_TYPE_MASK } from './constants.js';
 import {
@@ -215,17 +215,8 @@ export function decodeTunnelInfoData(kind: TunnelKind, data: Uint8Array | undefi
   const end = data.byteLength;
   let off = 0;
   while (end - off >= NLA_HDRLEN) {
-    const len = data[off]! | (data[off + 1]! << 8);
+    const len = attributeLength(data, off, end, base);
     const rawType = data[off + 2]! | (data[off + 3]! << 8);
-    if (len < NLA_HDRLEN) {
-      throw new NetlinkParseError(`attribute length ${len} is below the attribute header size`, base + off);
-    }
-    if (len > end - off) {
-      throw new NetlinkParseError(
-        `attribute length ${len} runs past the ${end - off} bytes left`,
-        base + off,
-      );
-    }
     const vs = off + NLA_HDRLEN;
     const ve = off + len;
     off += (len + 3) & ~3;
