@@ -80,30 +80,45 @@ function label(sel: LinkSelector): string {
  * @throws {@link SocketClosedError} when the socket is closed first
  * @throws {@link SocketError} when the socket fails (e.g. sendmsg, an answer too big for `datagramSize`)
  */
-export async function getLink(
+export function getLink(
   sock: NetlinkTransport,
   sel: LinkSelector,
   opts: LinkOptions & { stats?: boolean } = {},
 ): Promise<LinkMessage | undefined> {
-  checkTransport('sock', sock);
-  sel = checkLinkSelector<LinkSelector>('selector', sel);
-  opts = checkOptions(opts, GET_LINK_OPTIONS);
+  // Not an async function: one promise per lookup, not three (this runs for
+  // every single-link lookup). A bad argument still rejects, never throws.
   try {
-    // Plain objects built once per call: this runs for every single-link lookup.
-    const body = {
-      targetNsid: opts.targetNsid,
-      extMask: opts.stats === false ? RTEXT_FILTER_SKIP_STATS : undefined,
-    };
-    const bytes = await sock.reply((seq) => buildGetLinkRequest(seq, sel, body), {
+    checkTransport('sock', sock);
+    sel = checkLinkSelector<LinkSelector>('selector', sel);
+    opts = checkOptions(opts, GET_LINK_OPTIONS);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  const failed = (e: unknown): undefined => {
+    if (e instanceof NetlinkErrorAnswer && e.errno === Errno.ENODEV) return undefined;
+    throw asKernelError(e, 'get', label(sel));
+  };
+  const body = {
+    targetNsid: opts.targetNsid,
+    extMask: opts.stats === false ? RTEXT_FILTER_SKIP_STATS : undefined,
+  };
+  let answer: Promise<Uint8Array>;
+  try {
+    answer = sock.reply((seq) => buildGetLinkRequest(seq, sel, body), {
       timeout: opts.timeout,
       signal: opts.signal,
       operation: opts.operation ?? 'get',
     });
-    return decodeLinkMessage(bytes);
   } catch (e) {
-    if (e instanceof NetlinkErrorAnswer && e.errno === Errno.ENODEV) return undefined;
-    throw asKernelError(e, 'get', label(sel));
+    return Promise.reject(e).catch(failed);
   }
+  return answer.then((bytes) => {
+    try {
+      return decodeLinkMessage(bytes);
+    } catch (e) {
+      return failed(e);
+    }
+  }, failed);
 }
 
 /**

@@ -993,7 +993,7 @@ export class NetlinkSocket implements NetlinkTransport {
       // A view, not a copy: the native layer never writes over bytes it has
       // handed out (each datagram gets fresh room in its receive slab), and
       // an ArrayBuffer per answer was a large part of a request's cost.
-      this.succeed(p, datagram.subarray(start, end));
+      this.succeed(p, start === 0 && end === datagram.byteLength ? datagram : datagram.subarray(start, end));
       return;
     }
     // An 'ack' request: anything before the ACK is the kernel's echo (NLM_F_ECHO); keep the first.
