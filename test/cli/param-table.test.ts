@@ -61,6 +61,9 @@ function requiredBut(f: TunnelField): { argv: string[]; spec: Record<string, unk
   return { argv, spec };
 }
 
+/** A case that does not apply to a parameter's form is not defined for it (rather than shown as skipped). */
+const notApplicable = (_name: string, _fn: () => void) => {};
+
 const literal = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 const BASE = {
@@ -106,7 +109,7 @@ describe('the parameter table drives the command line', () => {
       }
     });
 
-    it.runIf(p.form === 'link')('none: add leaves it out, set clears it (null)', () => {
+    (p.form === 'link' ? it : notApplicable)('none: add leaves it out, set clears it (null)', () => {
       const req = requiredBut(f);
       const add = parseArgs(['add', ...req.argv, p.word, 'none']) as AddCommand;
       expect(add.spec).toEqual(req.spec);
@@ -114,7 +117,7 @@ describe('the parameter table drives the command line', () => {
       expect(set.patch).toEqual({ [f]: null });
     });
 
-    it.runIf(p.form === 'number')('a bad number is a usage error naming its word', () => {
+    (p.form === 'number' ? it : notApplicable)('a bad number is a usage error naming its word', () => {
       const req = requiredBut(f);
       expect(() => parseArgs(['add', ...req.argv, p.word, '08'])).toThrow(
         `invalid ${p.word}: "08" (allowed: a number: decimal, 0x hex or 0-prefixed octal)`,
@@ -148,7 +151,7 @@ describe('the parameter table drives the command line', () => {
       expect(json[f]).toEqual(BASE[f]);
     });
 
-    it.runIf(p.line !== 'head')('prints its segment in the list line', () => {
+    (p.line !== 'head' ? it : notApplicable)('prints its segment in the list line', () => {
       const place = p.line as Exclude<typeof p.line, 'head'>;
       const segment = (place.text as (x: unknown) => string | undefined)(BASE[f]);
       expect(segment).toBeDefined();
