@@ -16,6 +16,7 @@ import { formatIPv4, formatIPv6, writeIPv4, writeIPv6 } from './addresses.js';
 import { type AttributeWriter, attributeLength, attrU8, attrU32, type RawAttribute } from './attributes.js';
 import { align4 } from './bytes.js';
 import { NLA_F_NESTED, NLA_F_NET_BYTEORDER, NLA_HDRLEN, NLA_TYPE_MASK } from './constants.js';
+import { checkAttributeLength, NetlinkEncodeError } from './encode-error.js';
 import {
   addressLength,
   badAddress,
@@ -124,13 +125,35 @@ function unknownOf(p: TunnelParams): readonly RawAttribute[] | undefined {
   return p.unknown !== undefined && Object.hasOwn(p, 'unknown') ? p.unknown : undefined;
 }
 
+/**
+ * An attribute kept in `unknown` as it can be sent back: a type without the
+ * flag bits (1..0x3fff), a byte array value of at most 65,531 bytes. The
+ * decoder makes only such; one put there by hand is checked before anything
+ * is written.
+ * @throws {@link NetlinkEncodeError} for anything else
+ */
+function checkKept(a: RawAttribute): RawAttribute {
+  const type = a?.type;
+  if (!Number.isInteger(type) || type < 1 || type > NLA_TYPE_MASK) {
+    throw new NetlinkEncodeError(
+      'a kept IFLA_INFO_DATA attribute',
+      `type ${String(type)} is not 1..${NLA_TYPE_MASK}`,
+    );
+  }
+  if (!(a.value instanceof Uint8Array)) {
+    throw new NetlinkEncodeError(`attribute ${type}`, 'its kept value is not a Uint8Array');
+  }
+  checkAttributeLength(type, NLA_HDRLEN + a.value.byteLength);
+  return a;
+}
+
 /** Bytes the IFLA_INFO_DATA children of `p` take (the container's header excluded). */
 export function tunnelDataSize(p: TunnelParams): number {
   const c = codecOf(p.kind);
   let n = c.always;
   for (const o of c.optional) if (o.get(p) !== undefined) n += o.size;
   const unknown = unknownOf(p);
-  if (unknown) for (const a of unknown) n += align4(NLA_HDRLEN + a.value.byteLength);
+  if (unknown) for (const a of unknown) n += align4(NLA_HDRLEN + checkKept(a).value.byteLength);
   return n;
 }
 

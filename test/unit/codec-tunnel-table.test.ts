@@ -190,3 +190,26 @@ describe('unknown IFLA_INFO_DATA attributes', () => {
     expect(buildCreateTunnelRequest(1, inherited)).toEqual(buildCreateTunnelRequest(1, BASE.eoip));
   });
 });
+
+describe('kept attributes put there by hand', () => {
+  const params = (unknown: unknown) => ({ ...BASE.eoip, unknown }) as TunnelParams;
+  const refusal = (unknown: unknown) => {
+    try {
+      buildCreateTunnelRequest(1, params(unknown));
+    } catch (e) {
+      return (e as Error).name;
+    }
+    return 'accepted';
+  };
+
+  it('are refused before anything is written unless they can be sent back as they are', () => {
+    const ok = { type: 40, nested: false, netByteOrder: false, value: new Uint8Array(3) };
+    expect(refusal([ok])).toBe('accepted');
+    expect(refusal([{ ...ok, type: 0x4000 }])).toBe('NetlinkEncodeError'); // would set a flag bit
+    expect(refusal([{ ...ok, type: 0 }])).toBe('NetlinkEncodeError');
+    expect(refusal([{ ...ok, type: 1.5 }])).toBe('NetlinkEncodeError');
+    expect(refusal([{ ...ok, value: [1, 2, 3] }])).toBe('NetlinkEncodeError');
+    expect(refusal([{ ...ok, value: new Uint8Array(65_532) }])).toBe('NetlinkEncodeError'); // wraps the length
+    expect(refusal([null])).toBe('NetlinkEncodeError');
+  });
+});
