@@ -54,8 +54,21 @@ function headOf(s: string, max: number): string {
 }
 
 function quoteString(s: string): string {
-  if (s.length <= QUOTE_MAX_CHARS) return JSON.stringify(s);
-  return `${JSON.stringify(`${headOf(s, QUOTE_MAX_CHARS - 1)}…`)} (${s.length.toLocaleString('en-US')} characters)`;
+  if (s.length <= QUOTE_MAX_CHARS) return escapeInvisible(JSON.stringify(s));
+  const head = escapeInvisible(JSON.stringify(`${headOf(s, QUOTE_MAX_CHARS - 1)}…`));
+  return `${head} (${s.length.toLocaleString('en-US')} characters)`;
+}
+
+/**
+ * Characters JSON leaves as they are but a terminal acts on: C1 controls
+ * and the bidirectional overrides, isolates and marks (which can make a
+ * message read differently from what it says).
+ */
+const INVISIBLE = /[\u0080-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** `text` with each such character written as a \uXXXX escape. */
+function escapeInvisible(text: string): string {
+  return text.replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /**
