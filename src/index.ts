@@ -172,6 +172,7 @@ export {
   getLink,
   type LinkOptions,
 } from './transport/links.js';
+export { NetlinkErrorAnswer } from './transport/errors.js';
 export type { NetnsTarget } from './transport/netns.js';
 export {
   DEFAULT_TIMEOUT,

@@ -69,6 +69,7 @@ export const API_GROUPS = [
       'DumpSummary',
       'DumpVisitor',
       'NetlinkSocket',
+      'NetlinkErrorAnswer',
       'NetlinkTransport',
       'NetnsTarget',
       'RequestOptions',

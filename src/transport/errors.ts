@@ -187,13 +187,30 @@ export class SocketError extends EoipError {
   }
 }
 
-/** A kernel NLMSG_ERROR answer with a non-zero errno, before it is given a meaning by the caller. */
+/**
+ * A kernel NLMSG_ERROR answer with a non-zero errno, before it is given a
+ * meaning by the caller: what {@link NetlinkSocket}'s `ack`, `reply` and
+ * `dump` reject with when the kernel refuses a request. The link and tunnel
+ * functions turn it into a {@link KernelError}. Not an {@link EoipError}.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await sock.ack(build);
+ * } catch (e) {
+ *   if (e instanceof NetlinkErrorAnswer && e.errno === 17) console.error('exists:', e.extAck?.message);
+ * }
+ * ```
+ */
 export class NetlinkErrorAnswer extends Error {
   /** Positive errno. */
   readonly errno: number;
-  /** Extended ack, when present. */
+  /** Extended ack, when present: the kernel's message and the offset of the attribute at fault. */
   readonly extAck?: ExtendedAck;
-  /** @param errno positive errno @param extAck extended ack */
+  /**
+   * @param errno - positive errno
+   * @param extAck - the extended ack, when the kernel sent one
+   */
   constructor(errno: number, extAck?: ExtendedAck) {
     super(`netlink error ${errno}${extAck?.message ? `: ${extAck.message}` : ''}`);
     this.name = 'NetlinkErrorAnswer';

@@ -433,7 +433,7 @@ export class NetlinkSocket implements NetlinkTransport {
    * @param build - makes the whole message for the sequence number it is given (a new one per call)
    * @param opts - `timeout` in ms, counted from sending (default 10 000, 0 = none), `signal`,
    *   `operation` (named in errors, default `request`)
-   * @throws `NetlinkErrorAnswer` (an Error with `errno` and `extAck`) when the kernel refuses
+   * @throws {@link NetlinkErrorAnswer} when the kernel refuses
    *   the request; the link functions turn it into a {@link KernelError}
    * @throws {@link TimeoutError} when no answer came within `opts.timeout`
    * @throws {@link AbortedError} when `opts.signal` aborts first
@@ -451,7 +451,7 @@ export class NetlinkSocket implements NetlinkTransport {
    * @param build - makes the whole message for the sequence number it is given
    * @param opts - `timeout` in ms, counted from sending (default 10 000, 0 = none), `signal`,
    *   `operation` (named in errors, default `request`)
-   * @throws `NetlinkErrorAnswer` (an Error with `errno` and `extAck`) when the kernel refuses the request
+   * @throws {@link NetlinkErrorAnswer} when the kernel refuses the request
    * @throws {@link TimeoutError} when no answer came within `opts.timeout`
    * @throws {@link AbortedError} when `opts.signal` aborts first
    * @throws {@link SocketClosedError} when the socket is closed first
@@ -469,7 +469,7 @@ export class NetlinkSocket implements NetlinkTransport {
    * @param visit - called with each message of the answer; returning `false` stops the dump
    * @param opts - `timeout` in ms for the whole dump once sent (default 10 000, 0 = none), `signal`,
    *   `operation` (default `dump`), `stoppable`
-   * @throws `NetlinkErrorAnswer` (an Error with `errno` and `extAck`) when the kernel refuses the dump
+   * @throws {@link NetlinkErrorAnswer} when the kernel refuses the dump
    * @throws {@link TimeoutError} when the dump did not end within `opts.timeout`
    * @throws {@link AbortedError} when `opts.signal` aborts first
    * @throws {@link SocketClosedError} when the socket is closed first
