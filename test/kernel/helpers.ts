@@ -42,7 +42,12 @@ export function ipLinks(extra: string[] = []): Array<{
   flags: string[];
   linkinfo?: { info_kind?: string };
 }> {
-  return JSON.parse(execFileSync('ip', ['-j', '-d', 'link', 'show', ...extra], { encoding: 'utf8' }) || '[]');
+  // Hundreds of links in detail are megabytes of JSON: past execFileSync's default 1 MiB (ENOBUFS).
+  const out = execFileSync('ip', ['-j', '-d', 'link', 'show', ...extra], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return JSON.parse(out || '[]');
 }
 
 /** Names of all links in the current namespace, sorted. */
