@@ -163,6 +163,7 @@ export {
   recoverLinkGroups,
 } from './transport/bulk-recovery.js';
 export type { DumpLinksRequest } from './transport/dump.js';
+export { NetlinkErrorAnswer } from './transport/errors.js';
 // Generic link layer (bridges, underlay devices, …) and the socket under it
 export {
   changeLink,
@@ -172,7 +173,6 @@ export {
   getLink,
   type LinkOptions,
 } from './transport/links.js';
-export { NetlinkErrorAnswer } from './transport/errors.js';
 export type { NetnsTarget } from './transport/netns.js';
 export {
   DEFAULT_TIMEOUT,
