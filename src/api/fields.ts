@@ -98,6 +98,12 @@ export interface TunnelParamSpec<V> {
   readonly line: LinePlace;
   /** Its place in the monitor's summary, among the link fields (name 10, running 20, up 30, mtu 40, address 100, master 110). */
   readonly monitorRank: number;
+  /**
+   * The driver changes it while the tunnel is up. False: a change of it
+   * is refused (EBUSY) unless the tunnel is down, so apply sets the tunnel
+   * down, changes it and sets it up again.
+   */
+  readonly changeWhileUp: boolean;
 }
 
 /** An address of either family, kept as written (its family is checked once the kind is known). */
@@ -119,10 +125,11 @@ const noneOrIndex = (v: number) => (v === 0 ? 'none' : String(v));
 /**
  * What most parameters share: no other word, no check that needs the kind,
  * nothing to resolve, carried over by a change, always reported, compared
- * with ===, and in JSON as they are.
+ * with ===, in JSON as they are, and changed while the tunnel is up.
  */
 const PLAIN = {
   aliases: [],
+  changeWhileUp: true,
   forKind: itself,
   resolve: itself,
   onChange: 'current',
@@ -266,6 +273,7 @@ export const TUNNEL_PARAMS: { readonly [F in TunnelField]: TunnelParamSpec<Tunne
     json: (k) => (k ? { interval: k.interval, retries: k.retries } : null),
     line: { rank: 60, text: (k: Keepalive | null) => (k ? `keepalive ${keepaliveText(k)}` : undefined) },
     monitorRank: 50,
+    changeWhileUp: true,
   },
 };
 

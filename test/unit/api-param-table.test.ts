@@ -10,13 +10,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Canonical } from '../../src/api/apply/canonical.js';
-import { diffTunnel } from '../../src/api/apply/tunnel-diff.js';
+import { changePhases, diffTunnel } from '../../src/api/apply/tunnel-diff.js';
 import { InvalidArgumentError } from '../../src/api/errors.js';
 import {
   changedParams,
   differingParams,
   type ResolveContext,
   TUNNEL_FIELDS,
+  TUNNEL_PARAMS,
   type TunnelField,
 } from '../../src/api/fields.js';
 import { checkTunnelPatch, checkTunnelSpec } from '../../src/api/validate.js';
@@ -226,6 +227,10 @@ describe.each(KINDS)('every tunnel parameter of %s', (kind) => {
         if (g !== f && g !== 'keepalive') expect(change.params[g]).toEqual(cur[g]);
       expect((await changedParams(cur, {}, ctx(kind))).touched).toBe(false);
       expect(differingParams(cur, changed)).toEqual([f]);
+      // Apply sets an up tunnel down around a change the driver refuses while up, as the table says.
+      const phases = changePhases(cur, [{ field: f, from: cur[f], to: value }]);
+      expect(phases).toEqual(TUNNEL_PARAMS[f].changeWhileUp ? undefined : ['down', 'change', 'up']);
+      expect(changePhases({ ...cur, up: false }, [{ field: f, from: cur[f], to: value }])).toBeUndefined();
     });
   }
 });

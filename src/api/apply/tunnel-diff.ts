@@ -37,8 +37,15 @@ function diffTunnelParams(want: Canonical, cur: Tunnel): FieldDiff[] {
   return diffs;
 }
 
-/** Link attributes the kernel changes only while the interface is down (EBUSY when up). */
-const DOWN_ONLY_FIELDS = new Set(['name', 'address']);
+/**
+ * Fields the kernel changes only while the interface is down (EBUSY when
+ * up): the name, the MAC, and any tunnel parameter the table says so of.
+ */
+const DOWN_ONLY_FIELDS = new Set<string>([
+  'name',
+  'address',
+  ...TUNNEL_FIELDS.filter((f) => !paramSpec(f).changeWhileUp),
+]);
 
 /**
  * How a change of `cur` runs: an up tunnel whose name or MAC address changes
