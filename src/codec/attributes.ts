@@ -4,7 +4,7 @@
  * NLA_F_NET_BYTEORDER type bits; writing never sets them, as the kernel's
  * own tools do for rtnetlink.
  */
-import { align4, readCString, u32le, utf8, viewOf } from './bytes.js';
+import { align4, put16le, readCString, u32le, utf8, viewOf } from './bytes.js';
 import { NLA_F_NESTED, NLA_F_NET_BYTEORDER, NLA_HDRLEN, NLA_TYPE_MASK } from './constants.js';
 import { checkAttributeLength, checkWellFormed } from './encode-error.js';
 import { NetlinkParseError } from './parse-error.js';
@@ -22,6 +22,43 @@ export interface RawAttribute {
   netByteOrder: boolean;
   /** The value bytes (a view into the message, padding excluded). */
   value: Uint8Array;
+}
+
+/**
+ * Write an attribute header (length, header included, and type) at `b[at]`;
+ * returns the offset of the value. The length must already be checked.
+ */
+export function putAttributeHeader(b: Uint8Array, at: number, len: number, type: number): number {
+  put16le(b, at, len);
+  put16le(b, at + 2, type);
+  return at + NLA_HDRLEN;
+}
+
+/**
+ * A string attribute's value as it is written: ASCII text as the string
+ * itself (copied char by char: no encoder, no object per string), anything
+ * else encoded to UTF-8 once.
+ * @throws {@link NetlinkEncodeError} for text with a lone surrogate (it has no UTF-8 form)
+ */
+export function attributeText(type: number, s: string): string | Uint8Array {
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) >= 0x80) {
+      checkWellFormed(type, s);
+      return utf8(s);
+    }
+  }
+  return s;
+}
+
+/** Bytes of an {@link attributeText} value. */
+export function textLength(t: string | Uint8Array): number {
+  return typeof t === 'string' ? t.length : t.byteLength;
+}
+
+/** Copy an {@link attributeText} value to `b[at]`. */
+export function putText(b: Uint8Array, at: number, t: string | Uint8Array): void {
+  if (typeof t === 'string') for (let i = 0; i < t.length; i++) b[at + i] = t.charCodeAt(i);
+  else b.set(t, at);
 }
 
 /**
@@ -344,26 +381,11 @@ export class AttributeWriter {
    * @throws {@link NetlinkEncodeError} for text longer than the 16-bit length field holds, or with a lone surrogate
    */
   string(type: number, s: string, nul = true): this {
-    let ascii = true;
-    for (let i = 0; i < s.length; i++) {
-      if (s.charCodeAt(i) >= 0x80) {
-        ascii = false;
-        break;
-      }
-    }
-    if (!ascii) {
-      checkWellFormed(type, s);
-      const body = utf8(s);
-      const at = this.header(type, body.byteLength + (nul ? 1 : 0));
-      this.buf.set(body, at);
-      if (nul) this.buf[at + body.byteLength] = 0;
-      return this;
-    }
-    // Interface names and kinds are ASCII: write them without an encoder.
-    const at = this.header(type, s.length + (nul ? 1 : 0));
-    const buf = this.buf;
-    for (let i = 0; i < s.length; i++) buf[at + i] = s.charCodeAt(i);
-    if (nul) buf[at + s.length] = 0;
+    const text = attributeText(type, s);
+    const n = textLength(text);
+    const at = this.header(type, n + (nul ? 1 : 0));
+    putText(this.buf, at, text);
+    if (nul) this.buf[at + n] = 0;
     return this;
   }
 

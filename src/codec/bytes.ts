@@ -15,6 +15,20 @@ export function u32le(b: Uint8Array, at: number): number {
   return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 }
 
+/** Write a u16, little-endian, at `b[at]` (in place: a DataView per write costs more than the bytes). */
+export function put16le(b: Uint8Array, at: number, v: number): void {
+  b[at] = v;
+  b[at + 1] = v >>> 8;
+}
+
+/** Write a u32, little-endian, at `b[at]`; `v` is taken modulo 2^32. */
+export function put32le(b: Uint8Array, at: number, v: number): void {
+  b[at] = v;
+  b[at + 1] = v >>> 8;
+  b[at + 2] = v >>> 16;
+  b[at + 3] = v >>> 24;
+}
+
 /** Round `n` up to the netlink alignment of 4 bytes. */
 export function align4(n: number): number {
   return (n + 3) & ~3;

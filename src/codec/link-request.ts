@@ -5,8 +5,8 @@
  * its closures and nests cost several times more than the bytes; a tunnel's
  * IFLA_INFO_DATA comes from the attribute table in eoip.ts.
  */
-import { AttributeWriter } from './attributes.js';
-import { align4, utf8 } from './bytes.js';
+import { AttributeWriter, attributeText, putAttributeHeader, putText, textLength } from './attributes.js';
+import { align4, put16le, put32le } from './bytes.js';
 import {
   IFF_UP,
   IFINFOMSG_LEN,
@@ -24,7 +24,7 @@ import {
   NLA_HDRLEN,
   NLMSG_HDRLEN,
 } from './constants.js';
-import { checkAttributeLength, checkMessageLength, checkWellFormed } from './encode-error.js';
+import { checkAttributeLength, checkMessageLength } from './encode-error.js';
 import { isTunnelKind } from './eoip.js';
 import { carve } from './slab.js';
 import { tunnelDataSize, writeTunnelData } from './tunnel-data.js';
@@ -76,28 +76,14 @@ export interface LinkRequestBody {
 /** A scalar attribute: header plus one 4-byte value word. */
 const SCALAR = NLA_HDRLEN + 4;
 
-/**
- * A string attribute's value: ASCII text is kept as the string (copied char
- * by char), anything else is encoded to UTF-8 once. No object per string:
- * this runs for every request.
- */
 type Text = string | Uint8Array;
 
+/** A string attribute's value, checked to fit: a longer one would wrap its length field. */
 function textOf(type: number, s: string): Text {
-  for (let i = 0; i < s.length; i++) {
-    if (s.charCodeAt(i) >= 0x80) {
-      checkWellFormed(type, s);
-      const bytes = utf8(s);
-      checkAttributeLength(type, NLA_HDRLEN + bytes.byteLength);
-      return bytes;
-    }
-  }
-  // A longer name would wrap its length field: the kernel would read the rest as attributes.
-  checkAttributeLength(type, NLA_HDRLEN + s.length);
-  return s;
+  const t = attributeText(type, s);
+  checkAttributeLength(type, NLA_HDRLEN + textLength(t));
+  return t;
 }
-
-const textLength = (t: Text): number => (typeof t === 'string' ? t.length : t.byteLength);
 
 /** What a callback writes, as bytes (the callbacks are the open-ended part of the body). */
 function rendered(fill: ((w: AttributeWriter) => void) | undefined): Uint8Array | undefined {
@@ -112,36 +98,17 @@ function rendered(fill: ((w: AttributeWriter) => void) | undefined): Uint8Array 
   return w.finish();
 }
 
-function put16(b: Uint8Array, at: number, v: number): void {
-  b[at] = v;
-  b[at + 1] = v >>> 8;
-}
-
-function put32(b: Uint8Array, at: number, v: number): void {
-  b[at] = v;
-  b[at + 1] = v >>> 8;
-  b[at + 2] = v >>> 16;
-  b[at + 3] = v >>> 24;
-}
-
-/** Attribute header at `at`; returns the offset of the value. */
-function attr(b: Uint8Array, at: number, len: number, type: number): number {
-  put16(b, at, len);
-  put16(b, at + 2, type);
-  return at + NLA_HDRLEN;
-}
+const attr = putAttributeHeader;
 
 /** A 32-bit attribute (host order); `v` is taken modulo 2^32. Returns the next offset. */
 function u32Attr(b: Uint8Array, at: number, type: number, v: number): number {
-  put32(b, attr(b, at, NLA_HDRLEN + 4, type), v);
+  put32le(b, attr(b, at, NLA_HDRLEN + 4, type), v);
   return at + SCALAR;
 }
 
 function textAttr(b: Uint8Array, at: number, type: number, t: Text): number {
   const n = textLength(t);
-  const v = attr(b, at, NLA_HDRLEN + n, type);
-  if (typeof t === 'string') for (let i = 0; i < n; i++) b[v + i] = t.charCodeAt(i);
-  else b.set(t, v);
+  putText(b, attr(b, at, NLA_HDRLEN + n, type), t);
   return at + align4(NLA_HDRLEN + n);
 }
 
@@ -202,11 +169,11 @@ export function encodeLinkRequest(type: number, flags: number, seq: number, b: L
 
   // Zero-filled: pid, family, device type and every padding byte are already written.
   const out = carve(total);
-  put32(out, 0, total);
-  put16(out, 4, type);
-  put16(out, 6, flags);
-  put32(out, 8, seq);
-  put32(out, NLMSG_HDRLEN + 4, b.index ?? 0);
+  put32le(out, 0, total);
+  put16le(out, 4, type);
+  put16le(out, 6, flags);
+  put32le(out, 8, seq);
+  put32le(out, NLMSG_HDRLEN + 4, b.index ?? 0);
   if (b.up) out[NLMSG_HDRLEN + 8] = IFF_UP;
   if (b.up !== undefined) out[NLMSG_HDRLEN + 12] = IFF_UP;
   let at = NLMSG_HDRLEN + IFINFOMSG_LEN;

@@ -13,8 +13,8 @@
  * per field stay monomorphic, which a store by name from one loop would not.
  */
 import { formatIPv4, formatIPv6, writeIPv4, writeIPv6 } from './addresses.js';
-import { type AttributeWriter, attributeLength, attrU8, attrU32, type RawAttribute } from './attributes.js';
-import { align4 } from './bytes.js';
+import { attributeLength, attrU8, attrU32, putAttributeHeader, type RawAttribute } from './attributes.js';
+import { align4, put32le } from './bytes.js';
 import { NLA_F_NESTED, NLA_F_NET_BYTEORDER, NLA_HDRLEN, NLA_TYPE_MASK } from './constants.js';
 import { checkAttributeLength, NetlinkEncodeError } from './encode-error.js';
 import {
@@ -56,14 +56,7 @@ function wireSize(wire: TunnelWire, kind: TunnelKind): number {
   return wire === 'address' ? NLA_HDRLEN + addressLength(kind) : NLA_HDRLEN + 4;
 }
 
-/** Attribute header at `at`; returns the offset of the value. */
-function header(b: Uint8Array, at: number, len: number, type: number): number {
-  b[at] = len;
-  b[at + 1] = len >>> 8;
-  b[at + 2] = type;
-  b[at + 3] = type >>> 8;
-  return at + NLA_HDRLEN;
-}
+const header = putAttributeHeader;
 
 function readerOf({ attribute: a }: Entry, kind: TunnelKind): Reader {
   const { name, set } = a;
@@ -91,8 +84,6 @@ interface KindCodec {
     readonly get: (p: TunnelParams) => WireValue | undefined;
     readonly size: number;
   }[];
-  /** Every field's reset. */
-  readonly resets: readonly ((p: TunnelParams) => void)[];
 }
 
 function kindCodec(kind: TunnelKind): KindCodec {
@@ -109,9 +100,11 @@ function kindCodec(kind: TunnelKind): KindCodec {
     optional: entries
       .filter((e) => e.attribute.optional)
       .map((e) => ({ get: e.attribute.get, size: wireSize(e.attribute.wire, kind) })),
-    resets: TUNNEL_FIELDS.map((f) => TUNNEL_ATTRIBUTES[f].reset),
   };
 }
+
+/** Every field's reset, in table order (the same for both kinds: each reads the kind from `p`). */
+const RESETS = TUNNEL_FIELDS.map((f) => TUNNEL_ATTRIBUTES[f].reset);
 
 const V4 = kindCodec('eoip');
 const V6 = kindCodec('eoipv6');
@@ -182,12 +175,8 @@ export function writeTunnelData(b: Uint8Array, at: number, p: TunnelParams): num
       b[header(b, at, NLA_HDRLEN + 1, a.id)] = (v as number) & 0xff;
       at += NLA_HDRLEN + 4;
     } else {
-      const n = v as number;
       const vs = header(b, at, NLA_HDRLEN + 4, a.id);
-      b[vs] = n;
-      b[vs + 1] = n >>> 8;
-      b[vs + 2] = n >>> 16;
-      b[vs + 3] = n >>> 24;
+      put32le(b, vs, v as number);
       at = vs + 4;
     }
   }
@@ -203,21 +192,10 @@ export function writeTunnelData(b: Uint8Array, at: number, p: TunnelParams): num
   return at;
 }
 
-/**
- * Append the IFLA_INFO_DATA children of `p` to a writer (for a generic
- * body's `infoData` callback): the same bytes {@link writeTunnelData} writes.
- * @throws TypeError for an address literal of the wrong family
- */
-export function encodeTunnelInfoData(w: AttributeWriter, p: TunnelParams): void {
-  const b = new Uint8Array(tunnelDataSize(p));
-  writeTunnelData(b, 0, p);
-  w.raw(b);
-}
-
 /** The params a tunnel of `kind` has when the driver sends no attribute: every field's reset value. */
 export function initialTunnelParams(kind: TunnelKind): TunnelParams {
   const p = { kind } as TunnelParams;
-  for (const reset of codecOf(kind).resets) reset(p);
+  for (const reset of RESETS) reset(p);
   return p;
 }
 

@@ -15,7 +15,6 @@ import { isTunnelKind } from '../../src/codec/eoip.js';
 import { readHeader } from '../../src/codec/header.js';
 import { decodeLinkBody } from '../../src/codec/link.js';
 import { buildNewLinkRequest } from '../../src/codec/requests.js';
-import { encodeTunnelInfoData } from '../../src/codec/tunnel-data.js';
 import type { LinkMessage, TunnelParams } from '../../src/codec/types.js';
 import {
   type DumpSummary,
@@ -24,6 +23,7 @@ import {
   type NetlinkTransport,
   type RequestOptions,
 } from '../../src/transport/socket.js';
+import { encodeTunnelInfoData } from '../fixtures/tunnel-info-data.js';
 
 const RTM_NEWLINK = 16;
 const RTM_GETLINK = 18;

@@ -14,7 +14,6 @@ import {
   type DescribedAttribute,
   type DescribedMessage,
   describeMessage,
-  encodeTunnelInfoData,
   formatIp,
   fromHex,
   type LinkRequestBody,
@@ -27,6 +26,7 @@ import {
   type TunnelParams,
   toHex,
 } from '../../src/codec/index.js';
+import { encodeTunnelInfoData } from '../fixtures/tunnel-info-data.js';
 import {
   allErrorCases,
   findAttr,

@@ -12,12 +12,12 @@ import {
   buildNewLinkRequest,
   CHANGE_FLAGS,
   CREATE_FLAGS,
-  encodeTunnelInfoData,
   formatIPv4,
   formatIPv6,
   type TunnelLinkExtras,
   type TunnelParams,
 } from '../../src/codec/index.js';
+import { encodeTunnelInfoData } from '../fixtures/tunnel-info-data.js';
 
 const RUNS = Number(process.env['PROPERTY_RUNS'] ?? 500);
 
