@@ -36,14 +36,15 @@ import {
   withNote,
 } from './errors.js';
 import {
+  carriedParams,
   changedParams,
   differingParams,
   identityKey,
+  isTunnelField,
   paramSpec,
   type ResolveContext,
   resolveParams,
   TUNNEL_FIELDS,
-  type TunnelField,
 } from './fields.js';
 import type {
   LinkRef,
@@ -328,7 +329,6 @@ export class EoipClient {
     return { params, extras };
   }
 
-  /** The source address the kernel would use towards `remote` (for `local: 'auto'`). */
   /** What resolving checked parameters needs: interface lookups and the route to the remote. */
   private resolveContext(kind: TunnelKind, remote: string, opts?: OperationOptions): ResolveContext {
     return {
@@ -339,6 +339,7 @@ export class EoipClient {
     };
   }
 
+  /** The source address the kernel would use towards `remote` (for `local: 'auto'`). */
   private async autoLocal(remote: string, opts?: OperationOptions): Promise<string> {
     let source: string | undefined;
     try {
@@ -818,17 +819,8 @@ function oneByOne(diffs: readonly AttributeDiff[], wasUp: boolean): AttributeDif
 function restoreBody(before: Tunnel, diffs: readonly AttributeDiff[]): LinkRequestBody {
   const body: LinkRequestBody = { index: before.index };
   const fields = new Set(diffs.map((d) => d.field));
-  if (TUNNEL_FIELDS.some((f) => fields.has(f))) {
-    // The driver rebuilds every parameter from the request: send them all,
-    // as they were (one the driver keeps when left out only if it differs).
-    const params: Record<string, unknown> = { kind: before.kind };
-    for (const f of TUNNEL_FIELDS) {
-      const e = paramSpec(f);
-      params[f] = e.onChange === 'current' || fields.has(f) ? before[f] : e.absent;
-    }
-    if (before.unknown) params['unknown'] = before.unknown;
-    body.tunnel = params as unknown as TunnelParams;
-  }
+  // The driver rebuilds every parameter from the request: send them all, as they were.
+  if (TUNNEL_FIELDS.some((f) => fields.has(f))) body.tunnel = carriedParams(before, (f) => fields.has(f));
   if (fields.has('name')) body.name = before.name;
   if (fields.has('mtu')) body.mtu = before.mtu!;
   if (fields.has('address')) body.address = parseMac(before.address!)!;
@@ -839,7 +831,7 @@ function restoreBody(before: Tunnel, diffs: readonly AttributeDiff[]): LinkReque
 
 function describeDiff(d: AttributeDiff): string {
   const text = (field: string, v: unknown): string => {
-    if ((TUNNEL_FIELDS as readonly string[]).includes(field)) return paramSpec(field as TunnelField).text(v);
+    if (isTunnelField(field)) return paramSpec(field).text(v);
     if (field === 'master' && v === 0) return 'none';
     return String(v);
   };

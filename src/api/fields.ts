@@ -279,6 +279,11 @@ export const TUNNEL_PARAMS: { readonly [F in TunnelField]: TunnelParamSpec<Tunne
 
 export { TUNNEL_FIELDS };
 
+/** True for the name of a tunnel parameter (a field of the table). */
+export function isTunnelField(field: string): field is TunnelField {
+  return Object.hasOwn(TUNNEL_PARAMS, field);
+}
+
 /** The entry of `f`, typed loosely: for the loops that treat every parameter alike. */
 export function paramSpec(f: TunnelField): TunnelParamSpec<unknown> {
   return TUNNEL_PARAMS[f] as unknown as TunnelParamSpec<unknown>;
@@ -316,21 +321,34 @@ export async function changedParams(
   patch: { readonly [F in TunnelField]?: unknown },
   ctx: ResolveContext,
 ): Promise<{ params: TunnelParams; touched: boolean }> {
-  const out: Record<string, unknown> = { kind: current.kind };
+  const out = carriedParams(current, () => false) as unknown as Record<string, unknown>;
   let touched = false;
   for (const f of TUNNEL_FIELDS) {
-    const e = paramSpec(f);
     const given = patch[f];
-    if (given === undefined) {
-      out[f] = e.onChange === 'current' ? current[f] : e.absent;
-      continue;
-    }
+    if (given === undefined) continue;
+    const e = paramSpec(f);
     const v = await e.resolve(given as never, ctx);
     out[f] = v;
     if (e.onChange === 'absent' || !e.same(v, current[f])) touched = true;
   }
-  if (current.unknown) out['unknown'] = current.unknown;
   return { params: out as unknown as TunnelParams, touched };
+}
+
+/**
+ * The parameters a request sends to keep `state`, where the driver rebuilds
+ * every parameter from the request: each one a change must carry
+ * (`onChange: 'current'`) as it is in `state`; one the driver keeps when it
+ * is left out (`absent`) only when `send` asks for it. Attributes of a newer
+ * driver that this version does not know go back as they were.
+ */
+export function carriedParams(state: TunnelParams, send: (f: TunnelField) => boolean): TunnelParams {
+  const out: Record<string, unknown> = { kind: state.kind };
+  for (const f of TUNNEL_FIELDS) {
+    const e = paramSpec(f);
+    out[f] = e.onChange === 'current' || send(f) ? state[f] : e.absent;
+  }
+  if (state.unknown) out['unknown'] = state.unknown;
+  return out as unknown as TunnelParams;
 }
 
 /**

@@ -131,14 +131,17 @@ const SPEC_FIELDS: FieldTable = fieldTable(paramChecks('spec'), {
   up: bool,
 });
 
-/** The fields of a {@link TunnelPatch}: `master` also `null`/`0` for none. */
-const PATCH_FIELDS: FieldTable = fieldTable(paramChecks('patch'), {
+/** The interface's fields of a {@link TunnelPatch}: `master` also `null`/`0` for none. */
+const PATCH_LINK_FIELDS = {
   name: interfaceName,
   mtu: int(MTU_MIN, MTU_MAX),
   address: macTextOrAuto,
   master: linkRefOrNone,
   up: bool,
-});
+};
+
+/** The fields of a {@link TunnelPatch}: the tunnel parameters, then the interface's. */
+const PATCH_FIELDS: FieldTable = fieldTable(paramChecks('patch'), PATCH_LINK_FIELDS);
 
 /**
  * Check a {@link TunnelSpec}: throws InvalidArgumentError on the first bad
@@ -191,7 +194,7 @@ export function checkTunnelPatch(input: TunnelPatch, kind: TunnelKind): TunnelPa
     const v = p[f];
     out[f] = v === undefined ? undefined : paramSpec(f).forKind(v as never, kind);
   }
-  for (const f of ['name', 'mtu', 'address', 'master', 'up'] as const) out[f] = p[f];
+  for (const f of Object.keys(PATCH_LINK_FIELDS)) out[f] = p[f];
   return out as TunnelPatch;
 }
 

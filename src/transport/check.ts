@@ -101,11 +101,6 @@ function listOf(table: FieldTable): string {
   return keys.length < 2 ? keys.join('') : `${keys.slice(0, -1).join(', ')} and ${keys.at(-1)}`;
 }
 
-/** The own property `key` of `o`, never an inherited one. */
-export function own<T extends object, K extends keyof T>(o: T, key: K): T[K] | undefined {
-  return Object.hasOwn(o, key) ? o[key] : undefined;
-}
-
 // --- value checkers ------------------------------------------------------------
 
 /** A lone surrogate (half of a UTF-16 pair): it has no UTF-8 form. */

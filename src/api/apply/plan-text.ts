@@ -2,7 +2,7 @@
  * The readable diff of an apply plan (formatPlan), and the step counts and
  * error text it shares with the run. Pure: no I/O.
  */
-import { paramSpec, TUNNEL_FIELDS, type TunnelField } from '../fields.js';
+import { isTunnelField, paramSpec } from '../fields.js';
 import type { PlanStep, StepAction, StepStatus } from '../reconcile.js';
 
 /** How many steps of each action `steps` has. */
@@ -17,12 +17,10 @@ export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-const PARAMS = new Set<string>(TUNNEL_FIELDS);
-
 function formatValue(field: string, v: unknown): string {
   if (v === undefined) return '-';
   // A tunnel parameter prints as the parameter table says (link 0: none, keepalive 10,10).
-  if (PARAMS.has(field)) return paramSpec(field as TunnelField).text(v);
+  if (isTunnelField(field)) return paramSpec(field).text(v);
   if (field === 'master' && v === 0) return 'none';
   if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return String(v);
   return JSON.stringify(v);

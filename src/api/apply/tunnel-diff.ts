@@ -5,7 +5,7 @@
  */
 import { TUNNEL_FIELDS } from '../../codec/eoip.js';
 import type { Tunnel } from '../../codec/types.js';
-import { paramSpec } from '../fields.js';
+import { isTunnelField, paramSpec } from '../fields.js';
 import type { DeclaredField, Difference, FieldDiff } from '../reconcile.js';
 import type { TunnelPatch } from '../types.js';
 import type { Canonical } from './canonical.js';
@@ -72,11 +72,10 @@ export function describeTunnel(want: Canonical): DeclaredField[] {
 /** The patch that changes a tunnel by `diffs` (canonical values: `link`/`master` 0 = none). */
 export function patchTunnelParams(diffs: FieldDiff[]): TunnelPatch {
   const p: TunnelPatch = {};
-  const params = new Set<string>(TUNNEL_FIELDS);
   const fields = p as Record<string, unknown>;
   for (const { field, to } of diffs) {
     // A canonical parameter is a valid patch value (link 0 = none).
-    if (params.has(field)) fields[field] = to;
+    if (isTunnelField(field)) fields[field] = to;
     else if (field === 'master') p.master = to === 0 ? null : (to as number);
     else if (field === 'mtu' || field === 'address' || field === 'up') fields[field] = to;
   }
