@@ -7,7 +7,7 @@ import { EoipClient } from '../client.js';
 import { NotATunnelError } from '../errors.js';
 import { executeSteps, planSteps } from '../reconcile.js';
 import type { OperationOptions as Op } from '../types.js';
-import { APPLY_OPTIONS, APPLY_RUN_OPTIONS, checkOptions } from '../validate.js';
+import { APPLY_OPTIONS, APPLY_RUN_OPTIONS, checkOptions, operationOptions } from '../validate.js';
 import { canonicalize, checkIdentities } from './canonical.js';
 import { runChange } from './change.js';
 import { type CheckedDesired, checkDesiredList } from './check-desired.js';
@@ -15,14 +15,6 @@ import { ApplyError } from './error.js';
 import { countSteps } from './plan-text.js';
 import { describeTunnel, diffTunnel } from './tunnel-diff.js';
 import type { ApplyOptions, ApplyResult, ApplyRunOptions, DesiredTunnel } from './types.js';
-
-/** The per-request options of a run: its signal and timeout. */
-function opOptions(opts: ApplyRunOptions): Op {
-  const op: Op = {};
-  if (opts.signal) op.signal = opts.signal;
-  if (opts.timeout !== undefined) op.timeout = opts.timeout;
-  return op;
-}
 
 /**
  * The namespace's tunnels by name, plus a tunnel the dump did not list that
@@ -85,7 +77,7 @@ export async function applyTunnelsWith(
 ): Promise<ApplyResult> {
   opts = checkOptions(opts, APPLY_RUN_OPTIONS);
   const items = checkDesiredList(desired, false);
-  const op = opOptions(opts);
+  const op = operationOptions(opts);
   const canon = await canonicalize(client, items, op);
   const current = await readCurrent(client, items, op);
   checkIdentities(canon, current, opts.prune === true);
