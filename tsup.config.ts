@@ -11,15 +11,16 @@ const common: Options = {
 type EsbuildPlugin = NonNullable<Options['esbuildPlugins']>[number];
 
 /**
- * The `eoip` bin, dist/cli.cjs, holds the argument parser, help and version.
- * The code of the commands is in bundles of their own beside it, which
- * src/cli/app.ts's `import('./<command>.js')` loads when a command runs,
- * through src/cli/code-cache.ts (with V8's code cache):
+ * The `eoip` bin, dist/cli.cjs, is only a loader (src/cli/bin.ts): the
+ * command line's code is in bundles beside it, loaded through
+ * src/cli/code-cache.ts with V8's code cache:
  */
-const COMMAND_BUNDLES: Record<string, { entry: string; imports: readonly string[] }> = {
-  // add, set, list, del: the library's client, socket and codec.
-  'cli-run.cjs': { entry: 'src/cli/run.ts', imports: ['./run.js'] },
-  // apply, monitor, doctor (YAML, the reconciler, the watcher, the checks).
+const BUNDLES: Record<string, { entry: string; imports: readonly string[] }> = {
+  // The parser, help, version, and add, set, list, del (the library's client,
+  // socket and codec): what the bin loads at every start.
+  'cli-main.cjs': { entry: 'src/cli/main.ts', imports: [] },
+  // apply, monitor, doctor (YAML, the reconciler, the watcher, the checks),
+  // loaded by cli-main.cjs in place of app.ts's import() of each.
   'cli-commands.cjs': {
     entry: 'src/cli/commands.ts',
     imports: ['./apply.js', './monitor.js', './doctor.js'],
@@ -27,15 +28,16 @@ const COMMAND_BUNDLES: Record<string, { entry: string; imports: readonly string[
 };
 
 /**
- * app.ts's imports of the commands become loads of their bundles. The build
- * fails when one of them is not found (app.ts changed): the code of every
- * command would silently be back in the bin.
+ * app.ts's imports of apply, monitor and doctor become loads of their
+ * bundle, with the command as the cache profile. The build fails when one of
+ * them is not found (app.ts changed): their code would silently be back in
+ * cli-main.cjs.
  */
 const commandBundles: EsbuildPlugin = {
   name: 'eoip-command-bundles',
   setup(build) {
     const bundleOf = new Map(
-      Object.entries(COMMAND_BUNDLES).flatMap(([name, b]) => b.imports.map((i) => [i, name] as const)),
+      Object.entries(BUNDLES).flatMap(([name, b]) => b.imports.map((i) => [i, name] as const)),
     );
     const seen = new Set<string>();
     build.onResolve({ filter: /^\.\/[a-z-]+\.js$/ }, (args) => {
@@ -43,13 +45,21 @@ const commandBundles: EsbuildPlugin = {
       if (name === undefined || args.kind !== 'dynamic-import') return;
       if (!/[\\/]src[\\/]cli[\\/]app\.ts$/.test(args.importer)) return;
       seen.add(args.path);
-      return { path: name, namespace: 'eoip-command-bundle', pluginData: { dir: args.resolveDir } };
+      // One module per command (`cli-commands.cjs:apply`): its cache profile is the command.
+      return {
+        path: `${name}:${args.path.slice(2, -3)}`,
+        namespace: 'eoip-command-bundle',
+        pluginData: args.resolveDir,
+      };
     });
-    build.onLoad({ filter: /.*/, namespace: 'eoip-command-bundle' }, (args) => ({
-      loader: 'js',
-      resolveDir: args.pluginData.dir,
-      contents: `module.exports = require('./code-cache.js').requireBundle(${JSON.stringify(args.path)});\n`,
-    }));
+    build.onLoad({ filter: /.*/, namespace: 'eoip-command-bundle' }, (args) => {
+      const [name, profile] = args.path.split(':');
+      return {
+        loader: 'js',
+        resolveDir: args.pluginData,
+        contents: `module.exports = require('./code-cache.js').requireBundle(${JSON.stringify(name)}, ${JSON.stringify(profile)});\n`,
+      };
+    });
     build.onEnd(() => {
       const missing = [...bundleOf.keys()].filter((i) => !seen.has(i));
       if (missing.length === 0) return;
@@ -70,6 +80,10 @@ const cli: Options = {
     // import() of `yaml` and of the command bundles as require(): loaded as
     // CommonJS, no ES module loader started (and none the code cache would need).
     options.supported = { ...options.supported, 'dynamic-import': false };
+    // Less to read and hash at every start; names are kept (no identifier
+    // minification), so an error still names the function it came from.
+    options.minifyWhitespace = true;
+    options.minifySyntax = true;
   },
 };
 
@@ -85,20 +99,20 @@ export default defineConfig([
     clean: true,
   },
   {
-    // The `eoip` bin: parsing, help and version load nothing else.
+    // The `eoip` bin: the loader of cli-main.cjs.
     ...cli,
-    entry: { cli: 'src/cli/main.ts' },
+    entry: { cli: 'src/cli/bin.ts' },
     banner: { js: '#!/usr/bin/env node' },
-    esbuildPlugins: [commandBundles],
   },
   {
-    // The commands' bundles. Each holds its own copy of the library code it
-    // uses: a process runs one command, and what crosses from the bin into a
-    // bundle is plain data (the parsed command, the output functions) and
-    // back an exit status, never an object whose class is checked.
+    // The bundles. Each holds its own copy of the library code it uses: a
+    // process runs one command, and what crosses from cli-main.cjs into
+    // cli-commands.cjs is plain data (the parsed command, the output
+    // functions) and back an exit status, never an object whose class is checked.
     ...cli,
     entry: Object.fromEntries(
-      Object.entries(COMMAND_BUNDLES).map(([name, b]) => [name.replace(/\.cjs$/, ''), b.entry]),
+      Object.entries(BUNDLES).map(([name, b]) => [name.replace(/\.cjs$/, ''), b.entry]),
     ),
+    esbuildPlugins: [commandBundles],
   },
 ]);

@@ -1,12 +1,13 @@
 /**
- * How the `eoip` bin loads the bundles of its commands (dist/cli-run.cjs,
- * dist/cli-commands.cjs; see tsup.config.ts): with V8's code cache, so that
- * a command does not parse and compile its bundle at every start. Node 20
+ * How the `eoip` bin loads its bundles (dist/cli-main.cjs, dist/cli-commands.cjs;
+ * see tsup.config.ts): with V8's code cache, so that a command does not
+ * parse and compile its bundle at every start. Node 20
  * has no compile cache of its own for CommonJS (`module.enableCompileCache()`
  * came with Node 22.1), so the bin keeps one: the bytecode V8 made for a
  * bundle during the run that wrote it, in `$XDG_CACHE_HOME/eoip-netlink`
- * (default `~/.cache/eoip-netlink`), one file per installed bundle, written
- * when a run that found none (or one V8 refused) exits.
+ * (default `~/.cache/eoip-netlink`), one file per installed bundle and
+ * command (see cache-profile.ts), written when a run that found none (or
+ * one V8 refused) exits.
  *
  * The cache is used only when that is safe: the cache directory's parent
  * ($XDG_CACHE_HOME or ~/.cache) must belong to the user the process runs as,
@@ -20,6 +21,8 @@
  *
  * Used by the bundled bin only; the sources import the commands directly.
  */
+
+import { isAscii } from 'node:buffer';
 import {
   closeSync,
   constants,
@@ -50,6 +53,9 @@ function cacheBase(): string | undefined {
   const home = homedir();
   return home !== '' && isAbsolute(home) ? join(home, '.cache') : undefined;
 }
+
+/** What a profile may be in a file name; anything else is cached as `other`. */
+const PROFILE_NAME = /^[a-z]{1,16}$/;
 
 /** A short stable name for a path (FNV-1a, 32 bits): one cache file per installed bundle. */
 function pathTag(path: string): string {
@@ -146,19 +152,29 @@ type ModuleFunction = (
 ) => void;
 
 /**
- * Compile the bundle at `path` as a CommonJS module with the cache in `base`
- * when there is one, and return the call that runs it and gives its exports.
- * Throws when it cannot be compiled this way.
+ * The text of a bundle: read as Latin-1 when it is all ASCII (the bundles
+ * are), which makes the one-byte string V8 wants without a UTF-8 decode.
  */
-function compileWithCache(path: string, base: string): () => unknown {
+function bundleText(fd: number): string {
+  const bytes = readFileSync(fd);
+  return bytes.toString(isAscii(bytes) ? 'latin1' : 'utf8');
+}
+
+/**
+ * Compile the bundle at `path` as a CommonJS module with the cache of
+ * `profile` in `base` when there is one, and return the call that runs it
+ * and gives its exports. Throws when it cannot be compiled this way.
+ */
+function compileWithCache(path: string, base: string, profile: string): () => unknown {
   const dir = join(base, 'eoip-netlink');
-  const file = join(dir, `${basename(path, '.cjs')}-${pathTag(path)}.v8`);
+  const name = PROFILE_NAME.test(profile) ? profile : 'other';
+  const file = join(dir, `${basename(path, '.cjs')}-${name}-${pathTag(path)}.v8`);
   const fd = openSync(path, 'r');
   let source: string;
   let key: string;
   try {
     key = cacheKey(fd);
-    source = readFileSync(fd, 'utf8');
+    source = bundleText(fd);
   } finally {
     closeSync(fd);
   }
@@ -187,20 +203,26 @@ function compileWithCache(path: string, base: string): () => unknown {
   };
 }
 
+/** The path of the bundle `name`, beside the bin. */
+export function bundlePath(name: string): string {
+  return join(dirname(fileURLToPath(import.meta.url)), name);
+}
+
 /** The bundles already loaded, by path. */
 const loaded = new Map<string, unknown>();
 
 /**
  * The exports of the bundle `name` that lies beside the bin (e.g.
- * `cli-run.cjs`), loaded once, with the code cache when it can be used.
+ * `cli-main.cjs`), loaded once, with the code cache of `profile` (the
+ * command, see cache-profile.ts) when it can be used.
  */
-export function requireBundle(name: string): unknown {
-  const path = join(dirname(fileURLToPath(import.meta.url)), name);
+export function requireBundle(name: string, profile: string): unknown {
+  const path = bundlePath(name);
   if (loaded.has(path)) return loaded.get(path);
   let run: (() => unknown) | undefined;
   try {
     const base = process.env['NODE_DISABLE_COMPILE_CACHE'] ? undefined : cacheBase();
-    if (base !== undefined) run = compileWithCache(path, base);
+    if (base !== undefined) run = compileWithCache(path, base, profile);
   } catch {
     run = undefined;
   }

@@ -110,7 +110,8 @@ Examples:
   sudo eoip doctor
 `;
 
-const ADD = `Usage: eoip add [name NAME] ${paramSynopsis('add')}
+/** `eoip help add`; made when asked for, from the parameter table. */
+const addHelp = (): string => `Usage: eoip add [name NAME] ${paramSynopsis('add')}
                 [mtu N] [address MAC|auto] [master DEV] [up|down]
 
 Create a tunnel (alias: new). An IPv6 remote makes an eoipv6 tunnel.
@@ -131,7 +132,8 @@ Examples:
   eoip --dry-run add remote 198.51.100.7 tunnel-id 5 ttl 64
 `;
 
-const SET = `Usage: eoip set name NAME ${paramSynopsis('set')}
+/** `eoip help set`; made when asked for, from the parameter table. */
+const setHelp = (): string => `Usage: eoip set name NAME ${paramSynopsis('set')}
                 [mtu N] [address MAC|auto] [master DEV|none] [up|down]
 
 Change the tunnel NAME (alias: change). Only what is given changes; everything
@@ -298,9 +300,9 @@ export function helpText(topic?: CommandName): string {
 function helpBody(topic?: CommandName): string {
   switch (topic) {
     case 'add':
-      return ADD;
+      return addHelp();
     case 'set':
-      return SET;
+      return setHelp();
     case 'list':
       return LIST;
     case 'delete':

@@ -34,18 +34,26 @@ export function processIo(
   stderr: OutputStream,
   onOutputError: (e: NodeJS.ErrnoException) => void = () => {},
 ): ProcessIo {
-  const ac = new AbortController();
+  // Made on first use: creating one loads Node's AbortController module,
+  // which only a long-running command needs.
+  let ac: AbortController | undefined;
   let failure: NodeJS.ErrnoException | undefined;
   const fail = (e: unknown) => {
     if (failure !== undefined) return;
     failure = e instanceof Error ? (e as NodeJS.ErrnoException) : new Error(String(e));
-    ac.abort();
+    ac?.abort();
     onOutputError(failure);
   };
   stdout.on('error', fail);
   stderr.on('error', () => {});
   return {
-    closed: ac.signal,
+    get closed() {
+      if (ac === undefined) {
+        ac = new AbortController();
+        if (failure !== undefined) ac.abort();
+      }
+      return ac.signal;
+    },
     stderrIsTTY: stderr.isTTY === true,
     outputError: () => failure,
     stdout(text) {

@@ -9,7 +9,7 @@
  * a change runs in its own `unshare -n` namespace or with --dry-run.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,7 @@ import type { DryRunJson } from '../../src/cli/dry-run.js';
 import type { DescribedAttribute } from '../../src/codec/describe.js';
 import {
   BIN,
+  BIN_DIR,
   CAN_UNSHARE,
   ensureBuilt,
   HAS_STRACE,
@@ -775,13 +776,29 @@ describe('version and help', () => {
   it('the bin works from another directory (version inlined at build time)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'eoip-cli-copy-'));
     try {
-      copyFileSync(BIN, join(dir, 'cli.cjs'));
+      for (const f of readdirSync(BIN_DIR).filter((f) => f.endsWith('.cjs'))) {
+        copyFileSync(join(BIN_DIR, f), join(dir, f));
+      }
       const r = spawnSync(process.execPath, [join(dir, 'cli.cjs'), '--version'], {
         encoding: 'utf8',
         cwd: dir,
       });
       expect(r.status).toBe(0);
       expect(r.stdout).toMatch(/^eoip-netlink \d+\.\d+\.\d+/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the bin without its bundle says so in one line and exits 2', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eoip-cli-alone-'));
+    try {
+      copyFileSync(BIN, join(dir, 'cli.cjs'));
+      const r = spawnSync(process.execPath, [join(dir, 'cli.cjs'), 'list'], { encoding: 'utf8', cwd: dir });
+      expect({ code: r.status, out: r.stdout }).toEqual({ code: 2, out: '' });
+      expect(r.stderr).toBe(
+        `eoip: cannot load ${join(dir, 'cli-main.cjs')}: the package is incomplete (reinstall eoip-netlink)\n`,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -77,8 +77,8 @@ export async function ensureBuilt(): Promise<void> {
         entry?: unknown;
         clean?: boolean;
       }>;
-      if (!configs.some((c) => JSON.stringify(c.entry).includes('src/cli/main.ts'))) {
-        throw new Error('tsup.config.ts has no src/cli/main.ts entry');
+      if (!configs.some((c) => JSON.stringify(c.entry).includes('src/cli/bin.ts'))) {
+        throw new Error('tsup.config.ts has no src/cli/bin.ts entry');
       }
       // The bin and any files that ship beside it in dist/; the library build
       // (the one that cleans dist/) is left out.

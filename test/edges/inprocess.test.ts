@@ -37,8 +37,8 @@ describe('the library runs in one process', () => {
     expect(loading).toEqual([]);
     const configs = (await import('../../tsup.config.js')).default as unknown as Array<{ entry: object }>;
     const entries = configs.flatMap((c) => Object.keys(c.entry)).sort();
-    // The library, the bin, and the bin's two command bundles (loaded in its process): no helper entry.
-    expect(entries).toEqual(['cli', 'cli-commands', 'cli-run', 'index']);
+    // The library, the bin, and the bin's two bundles (loaded in its process): no helper entry.
+    expect(entries).toEqual(['cli', 'cli-commands', 'cli-main', 'index']);
   });
 });
 
