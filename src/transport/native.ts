@@ -9,10 +9,11 @@
  * twice: a view the caller keeps (a decoded message holds views into its
  * datagram) stays valid, and no memory is allocated per datagram.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Errno, errnoName } from '../codec/errno.js';
+import { runsOnMusl } from './libc.js';
 
 /** The file name of the compiled binding. */
 export const BINDING_FILE = 'eoip_netlink.node';
@@ -88,18 +89,6 @@ function prebuildDirs(): string[] {
   const base = `${process.platform}-${process.arch}`;
   // musl's loader may accept a glibc build too: a musl process prefers its own.
   return runsOnMusl() ? [`${base}-musl`, base] : [base, `${base}-musl`];
-}
-
-/** True when this process is linked against musl (its loader is mapped), e.g. Node on Alpine. */
-export function runsOnMusl(maps?: string): boolean {
-  if (maps === undefined) {
-    try {
-      maps = readFileSync('/proc/self/maps', 'latin1');
-    } catch {
-      return false;
-    }
-  }
-  return /\/ld-musl-[^/\s]*\.so|\/libc\.musl-[^/\s]*\.so/.test(maps);
 }
 
 /**
