@@ -37,6 +37,7 @@ import {
 } from './constants.js';
 import { isTunnelKind } from './eoip.js';
 import { NetlinkParseError } from './parse-error.js';
+import { CStringPool } from './string-pool.js';
 import { decodeTunnelInfoData } from './tunnel-data.js';
 import type { LinkInfo, LinkMessage, LinkStats, OperState, Tunnel, TunnelParams } from './types.js';
 
@@ -101,17 +102,26 @@ function decodeStats64(v: Uint8Array, vs: number, ve: number): LinkStats {
   };
 }
 
-/** A u64 counter as a number (exact below 2^53, which counters stay under for centuries). */
+/**
+ * A u64 counter as a number (exact below 2^53, which counters stay under for
+ * centuries). One below 2^32 is returned as read, not through a
+ * multiplication: a small integer stays a small integer, not a boxed double
+ * (16 bytes each, ten per link of a listing).
+ */
 function u64le(v: Uint8Array, at: number): number {
-  return u32le(v, at + 4) * 0x100000000 + u32le(v, at);
+  const hi = u32le(v, at + 4);
+  return hi === 0 ? u32le(v, at) : hi * 0x100000000 + u32le(v, at);
 }
+
+/** Link kinds and slave kinds: a handful of names repeated on every link. */
+const kindNames = new CStringPool(32);
 
 function decodeLinkInfo(buf: Uint8Array, start: number, end: number): LinkInfo {
   const info: LinkInfo = {};
   forEachAttribute(buf, start, end, (type, vs, ve) => {
-    if (type === IFLA_INFO_KIND) info.kind = readCString(buf, vs, ve);
+    if (type === IFLA_INFO_KIND) info.kind = kindNames.read(buf, vs, ve);
     else if (type === IFLA_INFO_DATA) info.data = buf.subarray(vs, ve);
-    else if (type === IFLA_INFO_SLAVE_KIND) info.slaveKind = readCString(buf, vs, ve);
+    else if (type === IFLA_INFO_SLAVE_KIND) info.slaveKind = kindNames.read(buf, vs, ve);
   });
   return info;
 }
@@ -383,7 +393,7 @@ export function peekLinkKind(buf: Uint8Array, start: number, end: number): strin
   forEachAttribute(buf, start + NLMSG_HDRLEN + IFINFOMSG_LEN, end, (type, vs, ve) => {
     if (type !== IFLA_LINKINFO || kind !== undefined) return;
     forEachAttribute(buf, vs, ve, (t2, s2, e2) => {
-      if (t2 === IFLA_INFO_KIND) kind = readCString(buf, s2, e2);
+      if (t2 === IFLA_INFO_KIND) kind = kindNames.read(buf, s2, e2);
     });
   });
   return kind;

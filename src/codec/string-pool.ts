@@ -1,0 +1,40 @@
+/**
+ * The few strings a dump repeats on every link (link kinds: `veth`,
+ * `vxlan`, `bridge`, …), read from the message bytes once and then shared:
+ * a listing of 10,000 links holds one `veth`, not 10,000.
+ */
+import { readCString } from './bytes.js';
+
+/** A bounded pool of ASCII strings read from NUL-terminated attribute values. */
+export class CStringPool {
+  readonly #strings: string[] = [];
+  readonly #limit: number;
+
+  /** @param limit how many distinct strings are kept; later ones are read but not kept */
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  /** The C string in `b[start, end)` (up to its NUL), the pooled copy when there is one. */
+  read(b: Uint8Array, start: number, end: number): string {
+    let stop = start;
+    while (stop < end && b[stop] !== 0) stop++;
+    const n = stop - start;
+    const pool = this.#strings;
+    search: for (let k = 0; k < pool.length; k++) {
+      const s = pool[k]!;
+      if (s.length !== n) continue;
+      // Pooled strings are ASCII, so a character equals its byte.
+      for (let i = 0; i < n; i++) if (s.charCodeAt(i) !== b[start + i]) continue search;
+      return s;
+    }
+    const s = readCString(b, start, stop);
+    if (pool.length < this.#limit && isAscii(b, start, stop)) pool.push(s);
+    return s;
+  }
+}
+
+function isAscii(b: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (b[i]! >= 0x80) return false;
+  return true;
+}
