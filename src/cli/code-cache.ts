@@ -119,6 +119,18 @@ function ownOrMake(path: string): boolean {
   return ownDirectory(path);
 }
 
+/**
+ * Write all of `bytes`: a write may store only part of them (a nearly full
+ * disk does that before it fails), and a cut-short cache must never be renamed into place.
+ */
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let at = 0; at < bytes.length; ) {
+    const n = writeSync(fd, bytes, at, bytes.length - at);
+    if (n <= 0) throw new Error('short write');
+    at += n;
+  }
+}
+
 /** Write the cache: a private file of our own, renamed into place. */
 function writeCache(base: string, dir: string, file: string, key: string, data: Buffer): void {
   if (!ownOrMake(base) || !ownOrMake(dir)) return;
@@ -130,8 +142,7 @@ function writeCache(base: string, dir: string, file: string, key: string, data: 
       constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
       0o600,
     );
-    writeSync(fd, `${key}\n`, null, 'latin1');
-    writeSync(fd, data);
+    writeAll(fd, Buffer.concat([Buffer.from(`${key}\n`, 'latin1'), data]));
     closeSync(fd);
     fd = undefined;
     renameSync(temp, file);

@@ -187,6 +187,30 @@ describe('the code cache of the eoip bin', () => {
     expect(lstatSync(join(home, '.cache')).mode & 0o777).toBe(0o700);
   });
 
+  const canMount = isRoot && spawnSync('unshare', ['-m', 'true']).status === 0;
+  it.skipIf(!canMount)('runs right on a full disk, leaving no partial file behind (needs root)', () => {
+    const home = freshHome();
+    // A private mount namespace: a tmpfs of 16 KiB, too small for a cache file of some 100 KiB.
+    const script = [
+      `mount -t tmpfs -o size=16k,mode=0755 tmpfs '${home}'`,
+      `'${process.execPath}' '${join(INSTALL, 'cli.cjs')}' --version`,
+      `echo "status $?"`,
+      `ls -A '${home}/eoip-netlink'`,
+      `df -k '${home}' | tail -1`,
+    ].join('; ');
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: home };
+    delete env['NODE_DISABLE_COMPILE_CACHE'];
+    const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], {
+      encoding: 'utf8',
+      env,
+    });
+    expect(r.stderr).toBe('');
+    const [versionLine, status, ...rest] = r.stdout.trim().split('\n');
+    expect([versionLine, status]).toEqual([`eoip-netlink ${version}`, 'status 0']);
+    // The directory was made; neither a cache file nor a temporary one is left in it.
+    expect(rest.filter((l) => !l.startsWith('tmpfs'))).toEqual([]);
+  });
+
   it.skipIf(!isRoot)('refuses a cache file of another user (needs root)', () => {
     const { home, file } = forgedHome();
     chownSync(file, NOBODY, NOBODY);
