@@ -29,6 +29,7 @@ import {
   fstatSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   statSync,
@@ -131,9 +132,35 @@ function writeAll(fd: number, bytes: Uint8Array): void {
   }
 }
 
+/** True when no process `pid` runs (as far as this process can tell). */
+function gone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
+ * Remove the temporary files of `file` that a killed run left (`FILE.PID.tmp`
+ * whose process is gone); a running writer's is left alone.
+ */
+function removeLeftovers(dir: string, file: string): void {
+  const prefix = `${basename(file)}.`;
+  for (const name of readdirSync(dir)) {
+    const m = name.startsWith(prefix) ? /^(\d{1,10})\.tmp$/.exec(name.slice(prefix.length)) : null;
+    if (m === null || !gone(Number(m[1]))) continue;
+    try {
+      unlinkSync(join(dir, name));
+    } catch {}
+  }
+}
+
 /** Write the cache: a private file of our own, renamed into place. */
 function writeCache(base: string, dir: string, file: string, key: string, data: Buffer): void {
   if (!ownOrMake(base) || !ownOrMake(dir)) return;
+  removeLeftovers(dir, file);
   const temp = `${file}.${process.pid}.tmp`;
   let fd: number | undefined;
   try {

@@ -187,6 +187,24 @@ describe('the code cache of the eoip bin', () => {
     expect(lstatSync(join(home, '.cache')).mode & 0o777).toBe(0o700);
   });
 
+  it('removes what a killed run left behind when it writes, and leaves a running writer alone', () => {
+    const home = freshHome();
+    expect(run(INSTALL, ['--version'], home)).toBe(`eoip-netlink ${version}\n`);
+    const [name] = cacheFiles(home);
+    const file = join(home, 'eoip-netlink', name!);
+    rmSync(file);
+    // A process that has exited, and one that runs (this one).
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    });
+    const stale = `${file}.${dead.stdout}.tmp`;
+    const live = `${file}.${process.pid}.tmp`;
+    const other = join(home, 'eoip-netlink', 'notes.1.tmp');
+    for (const f of [stale, live, other]) writeFileSync(f, 'partial', { mode: 0o600 });
+    expect(run(INSTALL, ['--version'], home)).toBe(`eoip-netlink ${version}\n`);
+    expect(cacheFiles(home)).toEqual([name, `${name}.${process.pid}.tmp`, 'notes.1.tmp'].sort());
+  });
+
   const canMount = isRoot && spawnSync('unshare', ['-m', 'true']).status === 0;
   it.skipIf(!canMount)('runs right on a full disk, leaving no partial file behind (needs root)', () => {
     const home = freshHome();
