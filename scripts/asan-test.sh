@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The native binding under AddressSanitizer: builds build-asan/eoip_netlink.node
 # with -fsanitize=address, preloads libasan into node, and runs the native
-# tests and the transport kernel tests against it, one file at a time, each in
-# a private network namespace. Any invalid read/write, use-after-free or
+# tests, the edge tests, every kernel test and the bin's kernel tests against
+# it (the bins those start inherit the preload and the binding), one file at a
+# time, each in a private network namespace. Any invalid read/write, use-after-free or
 # double free in native/netlink.c aborts the run with ASan's report.
 # Needs root (network namespaces) and gcc.
 set -euo pipefail
@@ -16,9 +17,8 @@ export EOIP_TEST_PRIVATE_NETNS=1
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:verify_asan_link_order=0"
 files=("$@")
 if [ "${#files[@]}" -eq 0 ]; then
-  # Not the watchers: their waits are timed, and a sanitized reader process starts too slowly for them.
-  files=(test/native/*.test.ts test/edges/native*.test.ts test/kernel/transport.test.ts test/kernel/links.test.ts
-    test/kernel/api.test.ts test/kernel/faults.test.ts)
+  files=(test/native/*.test.ts test/edges/*.test.ts test/kernel/*.test.ts test/cli/monitor.test.ts
+    test/cli/bin.test.ts)
 fi
 status=0
 for f in "${files[@]}"; do
