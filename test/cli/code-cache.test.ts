@@ -7,7 +7,7 @@
  * then refused when it belongs to another user, may be written by others,
  * is a symbolic link, names another Node, or when the cache is turned off.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   chownSync,
@@ -203,6 +203,31 @@ describe('the code cache of the eoip bin', () => {
     for (const f of [stale, live, other]) writeFileSync(f, 'partial', { mode: 0o600 });
     expect(run(INSTALL, ['--version'], home)).toBe(`eoip-netlink ${version}\n`);
     expect(cacheFiles(home)).toEqual([name, `${name}.${process.pid}.tmp`, 'notes.1.tmp'].sort());
+  });
+
+  it('20 first runs at once all answer, and leave one whole cache file', async () => {
+    const home = freshHome();
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: home };
+    delete env['NODE_DISABLE_COMPILE_CACHE'];
+    const runs = Array.from(
+      { length: 20 },
+      () =>
+        new Promise<string>((resolve) => {
+          const child = spawn(process.execPath, [join(INSTALL, 'cli.cjs'), '--version'], { env });
+          let out = '';
+          child.stdout.on('data', (d) => {
+            out += d;
+          });
+          child.on('close', (code) => resolve(`${code} ${out}`));
+        }),
+    );
+    expect(new Set(await Promise.all(runs))).toEqual(new Set([`0 eoip-netlink ${version}\n`]));
+    const files = cacheFiles(home);
+    expect(files).toEqual([expect.stringMatching(/^cli-main-version-[0-9a-f]{8}\.v8$/)]);
+    // Whole: V8 takes it, so the next run leaves it as it is (a refused one is rewritten).
+    const before = readFileSync(join(home, 'eoip-netlink', files[0]!));
+    expect(run(INSTALL, ['--version'], home)).toBe(`eoip-netlink ${version}\n`);
+    expect(readFileSync(join(home, 'eoip-netlink', files[0]!)).equals(before)).toBe(true);
   });
 
   const canMount = isRoot && spawnSync('unshare', ['-m', 'true']).status === 0;
