@@ -3,18 +3,24 @@
  * (parser, help, version, `add`/`set`/`list`/`del`) is the bundle
  * dist/cli-main.cjs beside it, loaded with V8's code cache
  * (src/cli/code-cache.ts) so that a start does not compile it again; its
- * entry, src/cli/main.ts, runs the command as it loads.
+ * entry, src/cli/main.ts, runs the command as it loads and handles its own
+ * failures from then on.
  */
-import { existsSync, writeSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 import { cacheProfile } from './cache-profile.js';
 import { bundlePath, requireBundle } from './code-cache.js';
 
 const MAIN = 'cli-main.cjs';
 
-if (existsSync(bundlePath(MAIN))) {
+try {
   requireBundle(MAIN, cacheProfile(process.argv.slice(2)));
-} else {
-  // A copied or half-installed bin: one line, as every other failure, not a stack trace.
-  writeSync(2, `eoip: cannot load ${bundlePath(MAIN)}: the package is incomplete (reinstall eoip-netlink)\n`);
+} catch (e) {
+  // A copied, half-installed or damaged package: one line, as every other failure, not a stack trace.
+  const err = e as NodeJS.ErrnoException;
+  const why =
+    err?.code === 'ENOENT' || err?.code === 'MODULE_NOT_FOUND'
+      ? 'the package is incomplete (reinstall eoip-netlink)'
+      : String(err?.message ?? e).split('\n')[0];
+  writeSync(2, `eoip: cannot load ${bundlePath(MAIN)}: ${why}\n`);
   process.exitCode = 2;
 }

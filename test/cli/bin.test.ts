@@ -9,7 +9,7 @@
  * a change runs in its own `unshare -n` namespace or with --dry-run.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -799,6 +799,25 @@ describe('version and help', () => {
       expect(r.stderr).toBe(
         `eoip: cannot load ${join(dir, 'cli-main.cjs')}: the package is incomplete (reinstall eoip-netlink)\n`,
       );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a damaged bundle is one line and exit 2, not a stack trace', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eoip-cli-damaged-'));
+    try {
+      copyFileSync(BIN, join(dir, 'cli.cjs'));
+      writeFileSync(join(dir, 'cli-main.cjs'), 'this is not { JavaScript');
+      const r = spawnSync(process.execPath, [join(dir, 'cli.cjs'), '--version'], {
+        encoding: 'utf8',
+        cwd: dir,
+      });
+      expect({ code: r.status, out: r.stdout }).toEqual({ code: 2, out: '' });
+      expect(r.stderr.split('\n')).toEqual([
+        `eoip: cannot load ${join(dir, 'cli-main.cjs')}: Unexpected identifier 'is'`,
+        '',
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
