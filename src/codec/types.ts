@@ -78,7 +78,16 @@ export interface LinkInfo {
   slaveKind?: string;
 }
 
-/** One RTM_NEWLINK / RTM_DELLINK message, decoded. Unknown attributes are kept raw. */
+/**
+ * One RTM_NEWLINK / RTM_DELLINK message, decoded. Unknown attributes are kept raw.
+ *
+ * Memory: `unknown` and `linkInfo.data` are views into the bytes the message
+ * came in, which it keeps alive. A message from a dump or `getLink` shares a
+ * 64 KiB receive block with the messages received with it; one from a
+ * watcher (`watchLinks`) holds only its own bytes, since a watcher keeps each
+ * link's last message for as long as the link does not change. To keep many
+ * dumped links for a long time, keep the fields you need rather than the messages.
+ */
 export interface LinkMessage {
   /** nlmsg_type: RTM_NEWLINK (16) or RTM_DELLINK (17). */
   messageType: number;

@@ -73,7 +73,13 @@ function deliverLink(
       const kind = peekLinkKind(buf, start, end);
       if (kind === undefined || !kinds.has(kind)) return;
     }
-    msg = decodeLinkBody(buf, undefined, start, end, h.type, h.flags, h.seq);
+    // The message gets bytes of its own: it keeps views into them (its
+    // `unknown` attributes), and a watcher keeps a link's last message for as
+    // long as the link does not change. A view into the receive slab would
+    // keep all 64 KiB of it alive per quiet link.
+    const own = new Uint8Array(end - start);
+    own.set(buf.subarray(start, end));
+    msg = decodeLinkBody(own, undefined, 0, own.length, h.type, h.flags, h.seq);
   } catch (e) {
     sub.onUndecodable?.(e);
     return;
