@@ -772,7 +772,7 @@ try {
     });
   }
   if (wanted('requests')) {
-    await section('requests', () => measureRequests(lib, { rounds: quick ? 6 : 60, log }));
+    await section('requests', () => measureRequests({ rounds: quick ? 6 : 60, log }));
   }
   if (wanted('throughput')) {
     await section('throughput', throughput);
