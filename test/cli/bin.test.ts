@@ -773,54 +773,49 @@ describe('version and help', () => {
     expect(JSON.parse(runCli(['-j', 'version']).stdout)).toEqual({ name: 'eoip-netlink', version });
   });
 
-  it('the bin works from another directory (version inlined at build time)', () => {
+  /**
+   * Run a copy of the bin in a fresh directory of its own, with the bundles
+   * `fill` puts beside it (or none), from that directory; then remove it.
+   */
+  function runCopiedBin(args: string[], fill: (dir: string) => void = () => {}) {
     const dir = mkdtempSync(join(tmpdir(), 'eoip-cli-copy-'));
     try {
-      for (const f of readdirSync(BIN_DIR).filter((f) => f.endsWith('.cjs'))) {
-        copyFileSync(join(BIN_DIR, f), join(dir, f));
-      }
-      const r = spawnSync(process.execPath, [join(dir, 'cli.cjs'), '--version'], {
-        encoding: 'utf8',
-        cwd: dir,
-      });
-      expect(r.status).toBe(0);
-      expect(r.stdout).toMatch(/^eoip-netlink \d+\.\d+\.\d+/);
+      copyFileSync(BIN, join(dir, 'cli.cjs'));
+      fill(dir);
+      const r = spawnSync(process.execPath, [join(dir, 'cli.cjs'), ...args], { encoding: 'utf8', cwd: dir });
+      return { dir, code: r.status, stdout: r.stdout, stderr: r.stderr };
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  it('the bin works from another directory (version inlined at build time)', () => {
+    const r = runCopiedBin(['--version'], (dir) => {
+      for (const f of readdirSync(BIN_DIR).filter((f) => f.endsWith('.cjs') && f !== 'cli.cjs')) {
+        copyFileSync(join(BIN_DIR, f), join(dir, f));
+      }
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^eoip-netlink \d+\.\d+\.\d+/);
   });
 
   it('the bin without its bundle says so in one line and exits 2', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'eoip-cli-alone-'));
-    try {
-      copyFileSync(BIN, join(dir, 'cli.cjs'));
-      const r = spawnSync(process.execPath, [join(dir, 'cli.cjs'), 'list'], { encoding: 'utf8', cwd: dir });
-      expect({ code: r.status, out: r.stdout }).toEqual({ code: 2, out: '' });
-      expect(r.stderr).toBe(
-        `eoip: cannot load ${join(dir, 'cli-main.cjs')}: the package is incomplete (reinstall eoip-netlink)\n`,
-      );
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const r = runCopiedBin(['list']);
+    expect({ code: r.code, out: r.stdout }).toEqual({ code: 2, out: '' });
+    expect(r.stderr).toBe(
+      `eoip: cannot load ${join(r.dir, 'cli-main.cjs')}: the package is incomplete (reinstall eoip-netlink)\n`,
+    );
   });
 
   it('a damaged bundle is one line and exit 2, not a stack trace', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'eoip-cli-damaged-'));
-    try {
-      copyFileSync(BIN, join(dir, 'cli.cjs'));
+    const r = runCopiedBin(['--version'], (dir) => {
       writeFileSync(join(dir, 'cli-main.cjs'), 'this is not { JavaScript');
-      const r = spawnSync(process.execPath, [join(dir, 'cli.cjs'), '--version'], {
-        encoding: 'utf8',
-        cwd: dir,
-      });
-      expect({ code: r.status, out: r.stdout }).toEqual({ code: 2, out: '' });
-      expect(r.stderr.split('\n')).toEqual([
-        `eoip: cannot load ${join(dir, 'cli-main.cjs')}: Unexpected identifier 'is'`,
-        '',
-      ]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
+    expect({ code: r.code, out: r.stdout }).toEqual({ code: 2, out: '' });
+    expect(r.stderr.split('\n')).toEqual([
+      `eoip: cannot load ${join(r.dir, 'cli-main.cjs')}: Unexpected identifier 'is'`,
+      '',
+    ]);
   });
 
   it('help, --help, -h print the overview; help CMD and CMD --help the command', () => {
