@@ -3,6 +3,8 @@
  * native socket (./native.ts): framing, sequence matching, dump assembly
  * and error decoding are done here.
  */
+
+import { put32le, u32le } from '../codec/bytes.js';
 import {
   NETLINK_ROUTE,
   NLM_F_ACK,
@@ -132,6 +134,11 @@ export type DumpVisitor = (
   end: number,
   // biome-ignore lint/suspicious/noConfusingVoidType: a visitor written as plain statements returns void
 ) => boolean | undefined | void;
+
+/** The sequence number in the header at the start of `bytes`; 0 (no request's) when they are too short for it. */
+function seqOf(bytes: Uint8Array): number {
+  return bytes.byteLength >= NLMSG_SEQ_OFFSET + 4 ? u32le(bytes, NLMSG_SEQ_OFFSET) : 0;
+}
 
 /**
  * Whether the dump's NLMSG_DONE is among the messages of `datagram` after
@@ -794,11 +801,7 @@ export class NetlinkSocket implements NetlinkTransport {
     side
       .dump(
         (seq) => {
-          new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).setUint32(
-            NLMSG_SEQ_OFFSET,
-            seq,
-            true,
-          );
+          put32le(bytes, NLMSG_SEQ_OFFSET, seq);
           return bytes;
         },
         visit,
@@ -905,10 +908,7 @@ export class NetlinkSocket implements NetlinkTransport {
       forEachMessage(datagram, (h, start, end) => this.dispatch(h, datagram, start, end));
     } catch (e) {
       // A malformed datagram: fail whatever it was for, if we can tell; never throw into the socket.
-      const seq =
-        datagram.byteLength >= NLMSG_SEQ_OFFSET + 4
-          ? new DataView(datagram.buffer, datagram.byteOffset).getUint32(NLMSG_SEQ_OFFSET, true)
-          : 0;
+      const seq = seqOf(datagram);
       if (this.pending.has(seq)) this.fail(seq, e);
     }
   }
@@ -1013,10 +1013,7 @@ export class NetlinkSocket implements NetlinkTransport {
   }
 
   private truncated(msg: Uint8Array, size: number | undefined): void {
-    const seq =
-      msg.byteLength >= NLMSG_SEQ_OFFSET + 4
-        ? new DataView(msg.buffer, msg.byteOffset).getUint32(NLMSG_SEQ_OFFSET, true)
-        : 0;
+    const seq = seqOf(msg);
     const err = new SocketError(`a ${size ?? '?'}-byte netlink message did not fit the receive buffer`);
     if (this.pending.has(seq)) this.fail(seq, err);
     else this.onEventError?.(err);
