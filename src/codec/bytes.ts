@@ -53,19 +53,18 @@ export function fromHex(hex: string): Uint8Array {
 const textDecoder = new TextDecoder('utf-8', { fatal: false });
 const textEncoder = new TextEncoder();
 
+/** True when every byte of `b[start, end)` is ASCII (below 0x80). */
+export function isAsciiRange(b: Uint8Array, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (b[i]! >= 0x80) return false;
+  return true;
+}
+
 /** A C string: bytes up to the first NUL (or the end), decoded as UTF-8. */
 export function readCString(b: Uint8Array, start: number, end: number): string {
   let stop = start;
   while (stop < end && b[stop] !== 0) stop++;
   // Interface names are ASCII in practice: avoid TextDecoder for the common case.
-  let ascii = true;
-  for (let i = start; i < stop; i++) {
-    if (b[i]! >= 0x80) {
-      ascii = false;
-      break;
-    }
-  }
-  if (ascii) {
+  if (isAsciiRange(b, start, stop)) {
     let s = '';
     for (let i = start; i < stop; i++) s += String.fromCharCode(b[i]!);
     return s;

@@ -3,7 +3,7 @@
  * `vxlan`, `bridge`, …), read from the message bytes once and then shared:
  * a listing of 10,000 links holds one `veth`, not 10,000.
  */
-import { readCString } from './bytes.js';
+import { isAsciiRange, readCString } from './bytes.js';
 
 /** A bounded pool of ASCII strings read from NUL-terminated attribute values. */
 export class CStringPool {
@@ -29,12 +29,7 @@ export class CStringPool {
       return s;
     }
     const s = readCString(b, start, stop);
-    if (pool.length < this.#limit && isAscii(b, start, stop)) pool.push(s);
+    if (pool.length < this.#limit && isAsciiRange(b, start, stop)) pool.push(s);
     return s;
   }
-}
-
-function isAscii(b: Uint8Array, start: number, end: number): boolean {
-  for (let i = start; i < end; i++) if (b[i]! >= 0x80) return false;
-  return true;
 }
